@@ -235,7 +235,7 @@ def format_outcome(outcome: GateOutcome, updating: bool = False) -> list[str]:
             sql = f"  {one_line(r.sql, 100)}" if r.sql else ""
             lines.append(f"{word} {r.id}{sql}  ({one_line(r.message, 160)})")
         if check.unbaselined_failures:
-            lines.append(f"note: {check.unbaselined_failures} failures in files the baseline "
+            lines.append(f"note: {_n(check.unbaselined_failures, 'failure')} in files the baseline "
                          "did not run (not regressions)")
         if not updating:
             lines.extend(_capped([f"improvement {record_id} no longer fails"
@@ -288,6 +288,8 @@ def run_gate(result_paths: list[str], gate_path: str, baseline_override: str | N
     config = load_gate_config(gate_path)
     runs = merge_results(load_result(path) for path in result_paths)
     override = Path(baseline_override) if baseline_override else None
+    if override is not None and not update_baseline and not override.exists():
+        raise ReportError(f"{override}: no such baseline")
     if update_baseline:
         for kind in runs:
             if baseline_path(config, kind, override, runs) is None:
@@ -304,7 +306,7 @@ def run_gate(result_paths: list[str], gate_path: str, baseline_override: str | N
             for line in describe_update(check.baseline, new, check.path):
                 print(line, file=out)
     print(verdict(outcome, updating=update_baseline), file=out)
-    return 0 if not outcome.below and (update_baseline or not outcome.regressions) else 1
+    return 0 if outcome.passed or (update_baseline and not outcome.below) else 1
 
 
 def _n(count: int, word: str) -> str:
