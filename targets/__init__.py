@@ -10,15 +10,11 @@
 
 from __future__ import annotations
 
-from .base import CRASH, ERROR, OK, TIMEOUT, Result, Target
+from .base import CRASH, ERROR, OK, TIMEOUT, Result, Target, TargetError
 from .compare import Difference, compare
 
 __all__ = ["open_target", "Result", "Target", "compare", "Difference",
            "OK", "ERROR", "TIMEOUT", "CRASH", "TargetError"]
-
-
-class TargetError(Exception):
-    """A target that cannot be opened (unknown name, missing binary or module)."""
 
 
 def open_target(spec: str, *, timeout: float = 10.0, database: str | None = None) -> Target:

@@ -84,6 +84,11 @@ def value_from_json(obj):
     return obj
 
 
+class TargetError(Exception):
+    """A target that cannot be opened or driven (unknown name, missing binary
+    or module, a process that does not start)."""
+
+
 @runtime_checkable
 class Target(Protocol):
     """Anything that runs SQLite's SQL.  ``name`` identifies it in reports."""
