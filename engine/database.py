@@ -1,0 +1,393 @@
+"""A database connection's core: the catalog, transactions, and running one
+parsed statement at a time (arch.html: the layer between the interface and
+the planner/executor).
+
+The DB-API (engine/api.py) and the shell sit on top; the planner
+(engine/plan) and executor (engine/exec) are below; storage (engine/storage)
+is reached only through the pager and b-tree modules.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from .errors import SQLError, SQLiteError, corrupt
+from .exec import ddl, dml
+from .exec.expr import Runtime
+from .exec.values import REAL
+from .plan.select import Planner, QueryPlan
+from .plan.scope import ColumnInfo
+from .schema import Index, Table, Trigger, View, auto_indexes, table_from_ast
+from .sql import ast
+from .sql.parser import parse
+from .storage import btree
+from .storage.pager import Pager
+from .storage.record import decode_record, encode_record
+from .storage.vfs import MemoryVFS, OSVFS
+
+_memory_ids = itertools.count(1)
+_shared_memory_vfs = MemoryVFS()
+
+
+class Outcome:
+    """What running a statement gives the interface layer: result column
+    names (None for statements without a result) and an iterator of rows."""
+
+    __slots__ = ("columns", "rows", "decltypes")
+
+    def __init__(self, columns, rows, decltypes=None):
+        self.columns = columns
+        self.rows = rows
+        self.decltypes = decltypes
+
+
+class Database:
+    def __init__(self, path: str, *, vfs=None, readonly: bool = False, timeout: float = 0.0):
+        if path in (":memory:", ""):
+            vfs = vfs or _shared_memory_vfs
+            path = f":memory:{next(_memory_ids)}"
+            self.in_memory = True
+        else:
+            vfs = vfs or OSVFS()
+            self.in_memory = False
+        self.path = path
+        self.vfs = vfs
+        self.pager = Pager.open(vfs, path, readonly=readonly, busy_timeout=timeout)
+        self.tables: dict[str, Table] = {}
+        self.indexes: dict[str, Index] = {}
+        self.views: dict[str, View] = {}
+        self.triggers: dict[str, Trigger] = {}
+        self._schema_cookie: int | None = None
+        self._schema_generation = 0
+        self.changes = 0
+        self.total_changes = 0
+        self.last_insert_rowid = 0
+        self.explicit_txn = False          # inside BEGIN ... COMMIT
+        self._interrupted = False
+        self.closed = False
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            if self.pager.in_write:
+                self.pager.rollback()
+            if self.pager.in_read:
+                self.pager.end_read()
+        finally:
+            self.pager.close()
+            if self.in_memory:
+                try:
+                    self.vfs.delete(self.path)
+                except Exception:
+                    pass
+            self.closed = True
+
+    def interrupt(self) -> None:
+        self._interrupted = True
+
+    def check_interrupt(self) -> None:
+        if self._interrupted:
+            from .errors import InterruptError
+            self._interrupted = False
+            raise InterruptError("interrupted")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.explicit_txn
+
+    # -- schema ---------------------------------------------------------------
+
+    @property
+    def schema_generation(self) -> int:
+        return self._schema_generation
+
+    def _ensure_schema(self) -> None:
+        cookie = self.pager.schema_cookie if self.pager.page_count > 0 else 0
+        if cookie == self._schema_cookie:
+            return
+        self._load_schema()
+        self._schema_cookie = cookie
+
+    def _load_schema(self) -> None:
+        self.tables.clear()
+        self.indexes.clear()
+        self.views.clear()
+        self.triggers.clear()
+        self._schema_generation += 1
+        if self.pager.page_count == 0:
+            return
+        rows = []
+        for rowid, payload in btree.TableCursor(self.pager, 1).scan():
+            rec = decode_record(payload)
+            if len(rec) < 5:
+                raise corrupt("short sqlite_schema record")
+            rows.append(rec[:5])
+        later = []
+        for kind, name, tbl_name, root, sql in rows:
+            if kind == "table":
+                if name in ("sqlite_sequence", "sqlite_stat1") and sql is None:
+                    continue
+                if sql is None:
+                    continue
+                try:
+                    stmt = parse(sql)[0]
+                except SQLiteError:
+                    raise SQLError(f"malformed database schema ({name})") from None
+                if isinstance(stmt, ast.CreateTable):
+                    table = table_from_ast(stmt, root or 0)
+                    table.sql = sql
+                    self.tables[name.lower()] = table
+                    table._autos = auto_indexes(table, stmt)
+                else:
+                    raise SQLError(f"malformed database schema ({name})")
+            else:
+                later.append((kind, name, tbl_name, root, sql))
+        for kind, name, tbl_name, root, sql in later:
+            table = self.tables.get((tbl_name or "").lower())
+            if kind == "index":
+                if sql is None:
+                    # An automatic index: match it to the table's constraint by name.
+                    if table is None:
+                        continue
+                    for auto in getattr(table, "_autos", ()):
+                        if auto.name.lower() == name.lower():
+                            auto.root = root
+                            self.indexes[name.lower()] = auto
+                            table.indexes.append(auto)
+                            break
+                    continue
+                stmt = parse(sql)[0]
+                idx = Index(name=stmt.name, table=stmt.table, columns=stmt.columns, unique=stmt.unique,
+                            root=root, sql=sql, where=stmt.where)
+                self.indexes[name.lower()] = idx
+                if table is not None:
+                    table.indexes.append(idx)
+            elif kind == "view":
+                stmt = parse(sql)[0]
+                self.views[name.lower()] = View(stmt.name, stmt.select, stmt.columns, sql)
+            elif kind == "trigger":
+                stmt = parse(sql)[0]
+                trig = Trigger(stmt.name, stmt.table, stmt, sql)
+                self.triggers[name.lower()] = trig
+                if table is not None:
+                    table.triggers.append(trig)
+
+    def lookup_table(self, name: str, schema: str | None = None) -> Table | None:
+        if schema is not None and schema.lower() not in ("main", "temp"):
+            raise SQLError(f"unknown database {schema}")
+        lname = name.lower()
+        if lname in ("sqlite_schema", "sqlite_master"):
+            return self._schema_table()
+        return self.tables.get(lname)
+
+    def lookup_table_or_view(self, name: str, schema: str | None = None):
+        t = self.lookup_table(name, schema)
+        if t is not None:
+            return t
+        return self.views.get(name.lower())
+
+    def _schema_table(self) -> Table:
+        stmt = parse("CREATE TABLE sqlite_master(type text, name text, tbl_name text, rootpage int, sql text)")[0]
+        t = table_from_ast(stmt, 1)
+        t.name = "sqlite_master"
+        return t
+
+    def view_plan(self, view: View, planner: Planner) -> QueryPlan:
+        plan = planner.plan_select(view.select, None)
+        if view.columns is not None:
+            if len(view.columns) != len(plan.columns):
+                raise SQLError(f"expected {len(view.columns)} columns for '{view.name}' but got {len(plan.columns)}")
+            plan = QueryPlan([ColumnInfo(n, c.affinity, c.collation) for n, c in zip(view.columns, plan.columns)],
+                             plan.operator, plan.correlated)
+        return plan
+
+    # -- rows -------------------------------------------------------------------
+
+    def _row_decoder(self, table: Table):
+        """A function (rowid, payload) -> working row (rowid, columns...)."""
+        ncols = len(table.columns)
+        alias = table.rowid_alias
+        reals = [i for i, c in enumerate(table.columns) if c.affinity == REAL]
+        defaults = None
+
+        def decode(rowid, payload):
+            nonlocal defaults
+            vals = decode_record(payload)
+            if len(vals) != ncols:
+                if len(vals) < ncols:
+                    if defaults is None:
+                        defaults = ddl.column_defaults(self, table)
+                    vals = vals + tuple(defaults[len(vals):])
+                else:
+                    vals = vals[:ncols]
+            if alias is not None or reals:
+                vals = list(vals)
+                if alias is not None:
+                    vals[alias] = rowid
+                for i in reals:
+                    if type(vals[i]) is int:
+                        vals[i] = float(vals[i])
+                return (rowid, *vals)
+            return (rowid, *vals)
+        return decode
+
+    def table_reader(self, table: Table):
+        """() -> iterator of the table's working rows, in rowid order."""
+        decode = self._row_decoder(table)
+        pager = self.pager
+        root = table.root
+
+        def read():
+            check = self.check_interrupt
+            n = 0
+            for rowid, payload in btree.TableCursor(pager, root).scan():
+                n += 1
+                if n & 1023 == 0:
+                    check()
+                yield decode(rowid, payload)
+        return read
+
+    def row_lookup(self, table: Table):
+        decode = self._row_decoder(table)
+        pager = self.pager
+        root = table.root
+
+        def lookup(rowid):
+            payload = btree.TableCursor(pager, root).lookup(rowid)
+            return None if payload is None else decode(rowid, payload)
+        return lookup
+
+    # -- transactions -------------------------------------------------------------
+
+    def _begin_statement(self, writes: bool) -> None:
+        if not self.pager.in_read:
+            self.pager.begin_read()
+        self._ensure_schema()
+        if writes and not self.pager.in_write:
+            self.pager.begin_write()
+
+    def _end_statement(self, ok: bool) -> None:
+        if self.explicit_txn:
+            return
+        if self.pager.in_write:
+            if ok:
+                self.pager.commit()
+            else:
+                self.pager.rollback()
+                self._schema_cookie = None
+        if self.pager.in_read:
+            self.pager.end_read()
+
+    # -- running statements ---------------------------------------------------------
+
+    def run(self, stmt, params=()) -> Outcome:
+        """Run one parsed statement.  A SELECT's rows are produced lazily; the
+        read transaction it opened ends when they are exhausted (or closed)."""
+        if self.closed:
+            from .errors import MisuseError
+            raise MisuseError("Cannot operate on a closed database.")
+        self._interrupted = False
+        if isinstance(stmt, (ast.Begin, ast.Commit, ast.Rollback, ast.Savepoint, ast.Release)):
+            return self._transaction_statement(stmt)
+        if isinstance(stmt, ast.Explain):
+            raise SQLError("EXPLAIN is not supported yet")
+        writes = not isinstance(stmt, (ast.Select, ast.Pragma))
+        self._begin_statement(writes)
+        try:
+            if isinstance(stmt, ast.Select):
+                rt = Runtime(self)
+                rt.start(list(params))
+                plan = Planner(self, rt).plan_select(stmt, None)
+                return Outcome(plan.names, self._stream(plan.rows()),
+                               [c.declared_type for c in plan.columns])
+            if isinstance(stmt, ast.Pragma):
+                out = ddl.pragma(self, stmt)
+                self._end_statement(True)
+                return out
+            out = self._run_change(stmt, params)
+            self._end_statement(True)
+            return out
+        except BaseException:
+            self._end_statement(False)
+            raise
+
+    def _stream(self, rows):
+        ok = False
+        try:
+            yield from rows
+            ok = True
+        finally:
+            self._end_statement(ok or True)
+
+    def _run_change(self, stmt, params) -> Outcome:
+        rt = Runtime(self)
+        rt.start(list(params))
+        if isinstance(stmt, ast.Insert):
+            return dml.insert(self, stmt, rt)
+        if isinstance(stmt, ast.Update):
+            return dml.update(self, stmt, rt)
+        if isinstance(stmt, ast.Delete):
+            return dml.delete(self, stmt, rt)
+        if isinstance(stmt, ast.CreateTable):
+            return ddl.create_table(self, stmt, rt)
+        if isinstance(stmt, ast.CreateIndex):
+            return ddl.create_index(self, stmt, rt)
+        if isinstance(stmt, ast.CreateView):
+            return ddl.create_view(self, stmt, rt)
+        if isinstance(stmt, ast.CreateTrigger):
+            return ddl.create_trigger(self, stmt, rt)
+        if isinstance(stmt, ast.Drop):
+            return ddl.drop(self, stmt, rt)
+        if isinstance(stmt, (ast.Reindex, ast.Analyze)):
+            return Outcome(None, iter(()))
+        if isinstance(stmt, ast.Vacuum):
+            return Outcome(None, iter(()))
+        raise SQLError(f"{type(stmt).__name__.upper()} is not supported yet")
+
+    def _transaction_statement(self, stmt) -> Outcome:
+        if isinstance(stmt, ast.Begin):
+            if self.explicit_txn:
+                raise SQLError("cannot start a transaction within a transaction")
+            if not self.pager.in_read:
+                self.pager.begin_read()
+            self._ensure_schema()
+            if stmt.mode in ("IMMEDIATE", "EXCLUSIVE"):
+                self.pager.begin_write()
+            self.explicit_txn = True
+        elif isinstance(stmt, ast.Commit):
+            if not self.explicit_txn:
+                raise SQLError("cannot commit - no transaction is active")
+            self.explicit_txn = False
+            self._end_statement(True)
+        elif isinstance(stmt, ast.Rollback):
+            if stmt.savepoint is not None:
+                raise SQLError(f"no such savepoint: {stmt.savepoint}")
+            if not self.explicit_txn:
+                raise SQLError("cannot rollback - no transaction is active")
+            self.explicit_txn = False
+            self._end_statement(False)
+        else:
+            raise SQLError("SAVEPOINT is not supported yet")
+        return Outcome(None, iter(()))
+
+    # -- writing rows (used by dml and ddl) ---------------------------------------
+
+    def write_table_row(self, table: Table, rowid: int, values) -> None:
+        vals = list(values)
+        if table.rowid_alias is not None:
+            vals[table.rowid_alias] = None
+        btree.TableCursor(self.pager, table.root).insert(rowid, encode_record(vals))
+
+    def delete_table_row(self, table: Table, rowid: int) -> None:
+        btree.TableCursor(self.pager, table.root).delete(rowid)
+
+    def max_rowid(self, table: Table) -> int | None:
+        return btree.TableCursor(self.pager, table.root).max_rowid()
+
+    def bump_schema(self) -> None:
+        self.pager.schema_cookie = self.pager.schema_cookie + 1
+        self._schema_cookie = self.pager.schema_cookie
+        self._schema_generation += 1

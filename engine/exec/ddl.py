@@ -1,0 +1,324 @@
+"""Schema statements: CREATE TABLE/INDEX/VIEW/TRIGGER, DROP, and PRAGMA
+(lang_createtable.html, lang_createindex.html, lang_createview.html,
+lang_createtrigger.html, lang_droptable.html, pragma.html).
+
+A schema change writes the object's row into sqlite_schema exactly as
+sqlite3 would (type, name, tbl_name, rootpage, sql) and bumps the schema
+cookie; the catalog is then reloaded from those rows, so what the engine
+runs is always what the file says.
+"""
+
+from __future__ import annotations
+
+from ..errors import SQLError
+from ..schema import Index, auto_indexes, table_from_ast
+from ..sql import ast
+from ..storage import btree
+from ..storage.record import decode_record, encode_record
+from . import index as index_ops
+from .expr import ExprCompiler, Runtime
+
+
+def _outcome(columns=None, rows=()):
+    from ..database import Outcome
+    return Outcome(columns, iter(rows))
+
+
+def _check_name_free(db, name: str, kind: str) -> None:
+    lname = name.lower()
+    if lname.startswith("sqlite_"):
+        raise SQLError(f"object name reserved for internal use: {name}")
+    if lname in db.tables or lname in db.views:
+        what = "table" if lname in db.tables else "view"
+        if kind in ("table", "view"):
+            raise SQLError(f"{kind} {name} already exists" if what == kind else f"{what} {name} already exists")
+        raise SQLError(f"there is already a table named {name}")
+    if lname in db.indexes:
+        if kind == "index":
+            raise SQLError(f"index {name} already exists")
+        raise SQLError(f"there is already an index named {name}")
+
+
+def _schema_insert(db, kind: str, name: str, tbl_name: str, root: int, sql: str | None) -> None:
+    cur = btree.TableCursor(db.pager, 1)
+    last = cur.max_rowid() or 0
+    cur.insert(last + 1, encode_record((kind, name, tbl_name, root, sql)))
+
+
+def _schema_delete(db, predicate) -> None:
+    """Delete sqlite_schema rows for which predicate(record) is true."""
+    cur = btree.TableCursor(db.pager, 1)
+    doomed = [rowid for rowid, payload in cur.scan() if predicate(decode_record(payload))]
+    for rowid in doomed:
+        btree.TableCursor(db.pager, 1).delete(rowid)
+
+
+def create_table(db, stmt: ast.CreateTable, rt: Runtime):
+    if stmt.schema is not None and stmt.schema.lower() not in ("main", "temp"):
+        raise SQLError(f"unknown database {stmt.schema}")
+    lname = stmt.name.lower()
+    if lname in db.tables or lname in db.views:
+        if stmt.if_not_exists:
+            return _outcome()
+        what = "table" if lname in db.tables else "view"
+        raise SQLError(f"{what} {stmt.name} already exists")
+    if lname in db.indexes:
+        raise SQLError(f"there is already an index named {stmt.name}")
+    if lname.startswith("sqlite_"):
+        raise SQLError(f"object name reserved for internal use: {stmt.name}")
+    if stmt.as_select is not None:
+        return _create_table_as(db, stmt, rt)
+    table = table_from_ast(stmt)
+    autos = auto_indexes(table, stmt)
+    table.root = btree.create_table(db.pager)
+    _schema_insert(db, "table", stmt.name, stmt.name, table.root, stmt.sql)
+    for auto in autos:
+        auto.root = btree.create_index(db.pager)
+        _schema_insert(db, "index", auto.name, stmt.name, auto.root, None)
+    if table.autoincrement and "sqlite_sequence" not in db.tables:
+        root = btree.create_table(db.pager)
+        _schema_insert(db, "table", "sqlite_sequence", "sqlite_sequence", root,
+                       "CREATE TABLE sqlite_sequence(name,seq)")
+    db.bump_schema()
+    db._load_schema()
+    return _outcome()
+
+
+def _create_table_as(db, stmt: ast.CreateTable, rt: Runtime):
+    from ..plan.select import Planner
+    plan = Planner(db, rt).plan_select(stmt.as_select, None)
+    rows = list(plan.rows())
+    names = [c.name for c in plan.columns]
+    cols = []
+    for c in plan.columns:
+        decl = {"A": "", "B": "TEXT", "C": "NUM", "D": "INT", "E": "REAL"}.get(c.affinity, "")
+        cols.append(_quote_ident(c.name) + (" " + decl if decl else ""))
+    sql = f"CREATE TABLE {_quote_ident(stmt.name)}(" + ",".join(cols) + ")"
+    from ..sql.parser import parse
+    created = parse(sql)[0]
+    create_table(db, created, rt)
+    table = db.lookup_table(stmt.name)
+    for i, r in enumerate(rows, 1):
+        from .values import apply_affinity
+        vals = [apply_affinity(v, c.affinity) for v, c in zip(r, table.columns)]
+        db.write_table_row(table, i, vals)
+    del names
+    return _outcome()
+
+
+def _quote_ident(name: str) -> str:
+    if name.replace("_", "a").isalnum() and not name[:1].isdigit() and name.isascii():
+        from ..sql.tokenizer import is_keyword
+        if not is_keyword(name):
+            return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_index(db, stmt: ast.CreateIndex, rt: Runtime):
+    lname = stmt.name.lower()
+    if lname in db.indexes:
+        if stmt.if_not_exists:
+            return _outcome()
+        raise SQLError(f"index {stmt.name} already exists")
+    if lname in db.tables or lname in db.views:
+        raise SQLError(f"there is already a table named {stmt.name}")
+    if lname.startswith("sqlite_"):
+        raise SQLError(f"object name reserved for internal use: {stmt.name}")
+    table = db.lookup_table(stmt.table)
+    if table is None or stmt.table.lower() in ("sqlite_master", "sqlite_schema"):
+        if stmt.table.lower() in db.views:
+            raise SQLError(f"views may not be indexed")
+        if table is not None:
+            raise SQLError(f"table {stmt.table} may not be indexed")
+        raise SQLError(f"no such table: main.{stmt.table}")
+    idx = Index(name=stmt.name, table=table.name, columns=stmt.columns, unique=stmt.unique,
+                sql=stmt.sql, where=stmt.where)
+    index_ops.validate_index(db, table, idx)
+    idx.root = btree.create_index(db.pager)
+    index_ops.populate(db, table, idx, rt)
+    _schema_insert(db, "index", stmt.name, table.name, idx.root, stmt.sql)
+    db.bump_schema()
+    db._load_schema()
+    return _outcome()
+
+
+def create_view(db, stmt: ast.CreateView, rt: Runtime):
+    lname = stmt.name.lower()
+    if lname in db.tables or lname in db.views:
+        if stmt.if_not_exists:
+            return _outcome()
+        what = "table" if lname in db.tables else "view"
+        raise SQLError(f"{what} {stmt.name} already exists")
+    if lname in db.indexes:
+        raise SQLError(f"there is already an index named {stmt.name}")
+    if lname.startswith("sqlite_"):
+        raise SQLError(f"object name reserved for internal use: {stmt.name}")
+    # Check that the view's query plans (names resolve) before storing it.
+    from ..plan.select import Planner
+    from ..schema import View
+    db.view_plan(View(stmt.name, stmt.select, stmt.columns, stmt.sql), Planner(db, Runtime(db)))
+    _schema_insert(db, "view", stmt.name, stmt.name, 0, stmt.sql)
+    db.bump_schema()
+    db._load_schema()
+    return _outcome()
+
+
+def create_trigger(db, stmt: ast.CreateTrigger, rt: Runtime):
+    lname = stmt.name.lower()
+    if lname in db.triggers:
+        if stmt.if_not_exists:
+            return _outcome()
+        raise SQLError(f"trigger {stmt.name} already exists")
+    table = db.lookup_table(stmt.table)
+    if table is None:
+        view = db.views.get(stmt.table.lower())
+        if view is None:
+            raise SQLError(f"no such table: main.{stmt.table}")
+        if stmt.timing != "INSTEAD OF":
+            raise SQLError(f"cannot create {stmt.timing} trigger on view: main.{stmt.table}")
+        tbl_name = view.name
+    else:
+        if stmt.timing == "INSTEAD OF":
+            raise SQLError(f"cannot create INSTEAD OF trigger on table: {stmt.table}")
+        tbl_name = table.name
+    _schema_insert(db, "trigger", stmt.name, tbl_name, 0, stmt.sql)
+    db.bump_schema()
+    db._load_schema()
+    return _outcome()
+
+
+def drop(db, stmt: ast.Drop, rt: Runtime):
+    lname = stmt.name.lower()
+    kind = stmt.kind.upper()
+    if kind == "TABLE":
+        table = db.tables.get(lname)
+        if table is None:
+            if lname in db.views:
+                raise SQLError(f"use DROP VIEW to delete view {stmt.name}")
+            if stmt.if_exists:
+                return _outcome()
+            raise SQLError(f"no such table: {stmt.name}")
+        if lname.startswith("sqlite_") and lname != "sqlite_stat1":
+            raise SQLError(f"table {stmt.name} may not be dropped")
+        for idx in table.indexes:
+            btree.drop_tree(db.pager, idx.root)
+        btree.drop_tree(db.pager, table.root)
+        _schema_delete(db, lambda r: (r[2] or "").lower() == lname)
+    elif kind == "INDEX":
+        idx = db.indexes.get(lname)
+        if idx is None:
+            if stmt.if_exists:
+                return _outcome()
+            raise SQLError(f"no such index: {stmt.name}")
+        if idx.sql is None:
+            raise SQLError("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped")
+        btree.drop_tree(db.pager, idx.root)
+        _schema_delete(db, lambda r: r[0] == "index" and (r[1] or "").lower() == lname)
+    elif kind == "VIEW":
+        if lname not in db.views:
+            if lname in db.tables:
+                raise SQLError(f"use DROP TABLE to delete table {stmt.name}")
+            if stmt.if_exists:
+                return _outcome()
+            raise SQLError(f"no such view: {stmt.name}")
+        _schema_delete(db, lambda r: (r[0] == "view" and (r[1] or "").lower() == lname)
+                       or (r[0] == "trigger" and (r[2] or "").lower() == lname))
+    elif kind == "TRIGGER":
+        if lname not in db.triggers:
+            if stmt.if_exists:
+                return _outcome()
+            raise SQLError(f"no such trigger: {stmt.name}")
+        _schema_delete(db, lambda r: r[0] == "trigger" and (r[1] or "").lower() == lname)
+    db.bump_schema()
+    db._load_schema()
+    return _outcome()
+
+
+def column_defaults(db, table) -> list:
+    """The DEFAULT value of each column (NULL where none), for rows stored
+    before ALTER TABLE ADD COLUMN."""
+    from ..plan.scope import Scope
+    comp = ExprCompiler(Scope(), Runtime(db), None)
+    out = []
+    for c in table.columns:
+        out.append(comp.compile(c.default)(()) if c.default is not None else None)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# PRAGMA (a first set; pragma.html)
+# ---------------------------------------------------------------------------
+
+
+def pragma(db, stmt: ast.Pragma):
+    name = stmt.name.lower()
+    value = None
+    if stmt.value is not None:
+        v = stmt.value
+        if isinstance(v, ast.Literal):
+            value = v.value
+        elif isinstance(v, ast.Unary) and isinstance(v.operand, ast.Literal):
+            value = -v.operand.value if v.op == "-" else v.operand.value
+        elif isinstance(v, ast.Column):
+            value = v.name
+    if name == "table_info" or name == "table_xinfo":
+        table = db.lookup_table(str(value)) if value is not None else None
+        if table is None:
+            view = db.views.get(str(value).lower()) if value is not None else None
+            if view is None:
+                return _outcome(None, ())
+            from ..plan.select import Planner
+            plan = db.view_plan(view, Planner(db, Runtime(db)))
+            rows = [(i, c.name, c.declared_type or "", 0, None, 0) for i, c in enumerate(plan.columns)]
+            return _outcome(["cid", "name", "type", "notnull", "dflt_value", "pk"], rows)
+        rows = []
+        pk_order = {}
+        if table.rowid_alias is not None:
+            pk_order[table.rowid_alias] = 1
+        for k, i in enumerate(table.primary_key, 1):
+            pk_order[i] = k
+        for i, c in enumerate(table.columns):
+            rows.append((i, c.name, c.declared_type or "", 1 if c.not_null else 0,
+                         _default_text(c.default), pk_order.get(i, 0)))
+        return _outcome(["cid", "name", "type", "notnull", "dflt_value", "pk"], rows)
+    if name == "user_version":
+        if value is None:
+            return _outcome(["user_version"], [(db.pager.user_version,)])
+        db.pager.user_version = int(value)
+        return _outcome()
+    if name == "schema_version":
+        return _outcome(["schema_version"], [(db.pager.schema_cookie,)])
+    if name == "page_size":
+        return _outcome(["page_size"], [(db.pager.page_size,)])
+    if name == "page_count":
+        return _outcome(["page_count"], [(db.pager.page_count,)])
+    if name == "freelist_count":
+        return _outcome(["freelist_count"], [(db.pager.freelist_count,)])
+    if name == "encoding":
+        return _outcome(["encoding"], [("UTF-8",)])
+    if name == "journal_mode":
+        return _outcome(["journal_mode"], [("memory" if db.in_memory else "delete",)])
+    if name in ("foreign_keys", "recursive_triggers", "case_sensitive_like", "count_changes",
+                "synchronous", "cache_size", "busy_timeout", "temp_store", "automatic_index"):
+        return _outcome()
+    if name in ("integrity_check", "quick_check"):
+        from ..storage.integrity import check_integrity
+        roots = [1] + [t.root for t in db.tables.values()] + [i.root for i in db.indexes.values()]
+        problems = check_integrity(db.pager, roots)
+        return _outcome([name], [(p,) for p in problems] or [("ok",)])
+    return _outcome()
+
+
+def _default_text(expr) -> str | None:
+    if expr is None:
+        return None
+    if isinstance(expr, ast.Literal):
+        v = expr.value
+        if v is None:
+            return "NULL"
+        if isinstance(v, str):
+            return "'" + v.replace("'", "''") + "'"
+        if isinstance(v, bytes):
+            return "X'" + v.hex().upper() + "'"
+        return str(v)
+    return None

@@ -1,0 +1,624 @@
+"""Expressions compiled once into Python closures (DESIGN.md house style 5).
+
+``ExprCompiler.compile(node)`` turns a syntax-tree expression into a function
+of the working row.  Names are resolved against a :class:`~engine.plan.scope.Scope`
+at compile time, so a column reference becomes a plain index into the row.
+Affinity and collation of each operand (datatype3.html section 4) are also
+decided at compile time; only the values are looked at per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Callable
+
+from ..errors import SQLError, SQLiteError
+from ..sql import ast
+from . import ops
+from .aggregates import is_aggregate_call
+from .functions import NEEDS_RUNTIME, NONDETERMINISTIC, SCALARS
+from .values import (
+    NONE, affinity_of_type, cast, collation_key_function, to_text, truth,
+)
+
+Fn = Callable[[tuple], object]
+
+MAX_EXPR_DEPTH = 1000
+
+
+class Runtime:
+    """Per-execution state shared by the closures of one compiled statement:
+    bound parameters, the database (for changes() and friends), caches of
+    uncorrelated subqueries, and the interrupt flag."""
+
+    __slots__ = ("params", "db", "cache", "now")
+
+    def __init__(self, db=None):
+        self.params: list = []
+        self.db = db
+        self.cache: dict = {}
+        self.now = None
+
+    def start(self, params) -> None:
+        self.params = params
+        self.cache.clear()
+        self.now = None
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A reference to a slot of the working row made by the planner (e.g. the
+    expansion of ``*``), with the affinity and collation of what it holds."""
+
+    slot: int
+    affinity: str = NONE
+    collation: str | None = None
+
+
+def _const(v) -> Fn:
+    return lambda row: v
+
+
+class ExprCompiler:
+    """Compiles expressions of one query level.
+
+    ``aggregates`` maps aggregate call nodes to slots of the row after
+    grouping (then ``scope`` is that row's scope); ``aliases`` maps result
+    column aliases (lower case) to their expressions, for names that match no
+    column; ``plan_subquery(select, scope)`` plans a nested SELECT.
+    """
+
+    def __init__(self, scope, runtime: Runtime, plan_subquery, *, aggregates=None,
+                 aliases=None, context: str = ""):
+        self.scope = scope
+        self.rt = runtime
+        self.plan_subquery = plan_subquery
+        self.aggregates = aggregates
+        self.aliases = aliases or {}
+        self.context = context  # e.g. "WHERE": where aggregates are a misuse
+        self._alias_stack: list[str] = []
+
+    # -- metadata ---------------------------------------------------------
+
+    def affinity(self, e) -> str:
+        """The affinity of an expression (sqlite3ExprAffinity)."""
+        while isinstance(e, ast.Collate):
+            e = e.expr
+        if isinstance(e, ast.Column):
+            r = self._resolve(e)
+            if r is None:
+                alias = self._alias_for(e)
+                return self.affinity(alias) if alias is not None else NONE
+            return r.info.affinity
+        if isinstance(e, ast.Cast):
+            return affinity_of_type(e.type_name)
+        if isinstance(e, Slot):
+            return e.affinity
+        if isinstance(e, ast.Subquery):
+            sub = self.plan_subquery(e.select, self.scope)
+            return sub.columns[0].affinity if sub.columns else NONE
+        if isinstance(e, ast.RowValue):
+            return self.affinity(e.items[0])
+        if self.aggregates is not None and e in self.aggregates and isinstance(e, ast.FunctionCall):
+            return NONE
+        return NONE
+
+    def collation(self, e) -> tuple[str | None, bool]:
+        """(collation name or None, whether it was given explicitly)."""
+        while True:
+            if isinstance(e, ast.Collate):
+                return e.collation, True
+            if isinstance(e, ast.Column):
+                r = self._resolve(e)
+                if r is None:
+                    alias = self._alias_for(e)
+                    if alias is not None:
+                        return self.collation(alias)
+                    return None, False
+                return r.info.collation, False
+            if isinstance(e, ast.Cast) or (isinstance(e, ast.Unary) and e.op == "+"):
+                e = e.expr if isinstance(e, ast.Cast) else e.operand
+                continue
+            if isinstance(e, ast.Subquery):
+                return None, False
+            if isinstance(e, Slot):
+                return e.collation, False
+            # Any other operator carries an explicit COLLATE of an operand.
+            for child in _children(e):
+                name, explicit = self.collation(child)
+                if explicit:
+                    return name, True
+            return None, False
+
+    def binary_collation(self, left, right):
+        ln, le = self.collation(left)
+        if le:
+            return ln
+        rn, re_ = self.collation(right)
+        if re_:
+            return rn
+        return ln if ln is not None else rn
+
+    # -- compilation ------------------------------------------------------
+
+    def compile(self, e, depth: int = 0) -> Fn:
+        if depth > MAX_EXPR_DEPTH:
+            raise SQLError(f"Expression tree is too large (maximum depth {MAX_EXPR_DEPTH})")
+        method = getattr(self, "_c_" + type(e).__name__, None)
+        if method is None:
+            raise SQLError(f"unsupported expression: {type(e).__name__}")
+        return method(e, depth + 1)
+
+    def compile_predicate(self, e) -> Callable[[tuple], bool]:
+        """A function that is True only where ``e`` is true (NULL is not)."""
+        f = self.compile(e)
+        return lambda row: truth(f(row)) is True
+
+    def _fold(self, fn: Fn, *parts_const: bool) -> Fn:
+        return fn
+
+    def _c_Slot(self, e, d):
+        return itemgetter(e.slot + getattr(self.scope, "n_aggs", 0))
+
+    def _c_Literal(self, e, d):
+        return _const(e.value)
+
+    def _c_CurrentTime(self, e, d):
+        from datetime import datetime, timezone
+        rt = self.rt
+        kind = e.kind.upper()
+
+        def now(row):
+            if rt.now is None:
+                rt.now = datetime.now(timezone.utc)
+            t = rt.now
+            if kind == "CURRENT_DATE":
+                return t.strftime("%Y-%m-%d")
+            if kind == "CURRENT_TIME":
+                return t.strftime("%H:%M:%S")
+            return t.strftime("%Y-%m-%d %H:%M:%S")
+        return now
+
+    def _c_Param(self, e, d):
+        rt = self.rt
+        i = e.number - 1
+
+        def param(row):
+            p = rt.params
+            return p[i] if i < len(p) else None
+        return param
+
+    def _resolve(self, e: ast.Column):
+        if e.schema is not None and e.table is None:
+            return None
+        return self.scope.resolve(e.name, e.table)
+
+    def _alias_for(self, e: ast.Column):
+        if e.table is not None:
+            return None
+        key = e.name.lower()
+        if key in self.aliases and key not in self._alias_stack:
+            return self.aliases[key]
+        return None
+
+    def _c_Column(self, e, d):
+        r = self._resolve(e)
+        if r is None:
+            alias = self._alias_for(e)
+            if alias is not None:
+                self._alias_stack.append(e.name.lower())
+                try:
+                    return self.compile(alias, d)
+                finally:
+                    self._alias_stack.pop()
+            if e.table is None and e.quoted:
+                return _const(e.name)  # SQLite's double-quoted string fallback
+            if e.table is None and not e.quoted and e.name.lower() in ("true", "false"):
+                return _const(1 if e.name.lower() == "true" else 0)
+            shown = ".".join(p for p in (e.schema, e.table, e.name) if p)
+            raise SQLError(f"no such column: {shown}")
+        if r.scope is self.scope:
+            return itemgetter(r.slot)
+        cell = r.scope.cell
+        slot = r.slot
+        return lambda row: cell.row[slot]
+
+    def _c_Unary(self, e, d):
+        f = self.compile(e.operand, d)
+        if e.op == "-":
+            if isinstance(e.operand, ast.Literal):
+                return _const(ops.negate(e.operand.value))
+            return lambda row: ops.negate(f(row))
+        if e.op == "+":
+            return f
+        if e.op == "~":
+            return lambda row: ops.bit_not(f(row))
+        if e.op == "NOT":
+            return lambda row: ops.logical_not(f(row))
+        raise SQLError(f"unknown operator {e.op}")
+
+    def comparison(self, op: str, left, right):
+        """The (a, b) -> 1/0/None function for ``left op right``."""
+        aff = ops.comparison_affinity(self.affinity(left), self.affinity(right))
+        conv = ops.converter_for(aff)
+        coll = collation_key_function(self.binary_collation(left, right))
+        return ops.make_comparison(op, conv, coll)
+
+    def _c_Binary(self, e, d):
+        op = e.op
+        if op in ("AND", "OR"):
+            return self._c_logical(e, d)
+        fl = self.compile(e.left, d)
+        fr = self.compile(e.right, d)
+        if isinstance(e.left, ast.RowValue) or isinstance(e.right, ast.RowValue):
+            return self._c_row_compare(e, d)
+        if op in ("=", "!=", "<", "<=", ">", ">=", "IS", "IS NOT"):
+            cmp = self.comparison(op, e.left, e.right)
+            return lambda row: cmp(fl(row), fr(row))
+        fn = ops.BINARY_ARITH.get(op)
+        if fn is None:
+            raise SQLError(f"unsupported operator: {op}")
+        return lambda row: fn(fl(row), fr(row))
+
+    def _c_row_compare(self, e, d):
+        left = e.left.items if isinstance(e.left, ast.RowValue) else (e.left,)
+        right = e.right.items if isinstance(e.right, ast.RowValue) else (e.right,)
+        if len(left) != len(right):
+            raise SQLError("row value misused")
+        op = e.op
+        pairs = [(self.compile(a, d), self.compile(b, d), self.comparison("=", a, b),
+                  self.comparison("<", a, b), self.comparison("IS", a, b)) for a, b in zip(left, right)]
+        if op in ("IS", "IS NOT"):
+            want = op == "IS"
+
+            def is_(row):
+                eq = all(isf(fa(row), fb(row)) for fa, fb, _, _, isf in pairs)
+                return 1 if eq == want else 0
+            return is_
+
+        def rowcmp(row):
+            # Lexicographic comparison with SQL NULL semantics.
+            for fa, fb, eqf, ltf, _ in pairs:
+                a = fa(row)
+                b = fb(row)
+                eq = eqf(a, b)
+                if eq is None:
+                    if op in ("=", "!="):
+                        # Unknown unless a later pair already decides inequality.
+                        rest = [(ga(row), gb(row), q) for ga, gb, q, _, _ in pairs[pairs.index((fa, fb, eqf, ltf, _)) + 1:]]
+                        if any(q(x, y) == 0 for x, y, q in rest):
+                            return 0 if op == "=" else 1
+                    return None
+                if not eq:
+                    if op == "=":
+                        return 0
+                    if op == "!=":
+                        return 1
+                    lt = ltf(a, b)
+                    if op in ("<", "<="):
+                        return lt
+                    return 1 - lt
+            return 1 if op in ("=", "<=", ">=") else 0
+        return rowcmp
+
+    def _c_logical(self, e, d):
+        # Flatten long AND/OR chains so deep trees do not recurse per row.
+        terms = []
+        stack = [e]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.Binary) and n.op == e.op:
+                stack.append(n.right)
+                stack.append(n.left)
+            else:
+                terms.append(n)
+        fns = [self.compile(t, d) for t in terms]
+        if e.op == "AND":
+            def and_(row):
+                unknown = False
+                for f in fns:
+                    t = truth(f(row))
+                    if t is False:
+                        return 0
+                    if t is None:
+                        unknown = True
+                return None if unknown else 1
+            return and_
+
+        def or_(row):
+            unknown = False
+            for f in fns:
+                t = truth(f(row))
+                if t is True:
+                    return 1
+                if t is None:
+                    unknown = True
+            return None if unknown else 0
+        return or_
+
+    def _c_Like(self, e, d):
+        fv = self.compile(e.expr, d)
+        fp = self.compile(e.pattern, d)
+        fe = self.compile(e.escape, d) if e.escape is not None else None
+        neg = e.negated
+        if e.op == "LIKE":
+            def like(row):
+                r = ops.like(fv(row), fp(row), fe(row) if fe is not None else None)
+                return r if r is None or not neg else 1 - r
+            return like
+        if e.op == "GLOB":
+            if fe is not None:
+                raise SQLError("wrong number of arguments to function glob()")
+
+            def glob(row):
+                r = ops.glob(fv(row), fp(row))
+                return r if r is None or not neg else 1 - r
+            return glob
+        raise SQLError(f"no such function: {e.op.lower()}")
+
+    def _c_Between(self, e, d):
+        fx = self.compile(e.expr, d)
+        fl = self.compile(e.low, d)
+        fh = self.compile(e.high, d)
+        ge = self.comparison(">=", e.expr, e.low)
+        le = self.comparison("<=", e.expr, e.high)
+        neg = e.negated
+
+        def between(row):
+            x = fx(row)
+            a = ge(x, fl(row))
+            if a == 0:
+                return 1 if neg else 0
+            b = le(x, fh(row))
+            if b == 0:
+                return 1 if neg else 0
+            if a is None or b is None:
+                return None
+            return 0 if neg else 1
+        return between
+
+    def _c_InList(self, e, d):
+        if not e.items:
+            return _const(1 if e.negated else 0)
+        fx = self.compile(e.expr, d)
+        items = [(self.compile(i, d), self.comparison("=", e.expr, i)) for i in e.items]
+        neg = e.negated
+
+        def in_list(row):
+            x = fx(row)
+            if x is None:
+                return None
+            unknown = False
+            for f, eq in items:
+                r = eq(x, f(row))
+                if r == 1:
+                    return 0 if neg else 1
+                if r is None:
+                    unknown = True
+            if unknown:
+                return None
+            return 1 if neg else 0
+        return in_list
+
+    def _c_InSelect(self, e, d):
+        sub = self.plan_subquery(e.select, self.scope)
+        lhs = e.expr.items if isinstance(e.expr, ast.RowValue) else (e.expr,)
+        if len(sub.columns) != len(lhs):
+            raise SQLError(f"sub-select returns {len(sub.columns)} columns - expected {len(lhs)}")
+        fx = [self.compile(x, d) for x in lhs]
+        eqs = []
+        for x, col in zip(lhs, sub.columns):
+            aff = ops.comparison_affinity(self.affinity(x), col.affinity)
+            lname, lexp = self.collation(x)
+            coll = lname if lexp or lname else col.collation
+            eqs.append(ops.make_comparison("=", ops.converter_for(aff), collation_key_function(coll)))
+        neg = e.negated
+        rt = self.rt
+        key = id(sub)
+
+        def values():
+            if sub.correlated:
+                return list(sub.rows())
+            cached = rt.cache.get(key)
+            if cached is None:
+                cached = rt.cache[key] = list(sub.rows())
+            return cached
+
+        def in_select(row):
+            xs = [f(row) for f in fx]
+            rows = values()
+            if not rows:
+                return 1 if neg else 0
+            if len(xs) == 1 and xs[0] is None:
+                return None
+            unknown = False
+            for r in rows:
+                res = 1
+                for x, v, eq in zip(xs, r, eqs):
+                    c = eq(x, v)
+                    if c == 0:
+                        res = 0
+                        break
+                    if c is None:
+                        res = None
+                if res == 1:
+                    return 0 if neg else 1
+                if res is None:
+                    unknown = True
+            if unknown:
+                return None
+            return 1 if neg else 0
+        return in_select
+
+    def _c_Exists(self, e, d):
+        sub = self.plan_subquery(e.select, self.scope)
+        rt = self.rt
+        key = id(sub)
+
+        def exists(row):
+            if not sub.correlated and key in rt.cache:
+                return rt.cache[key]
+            r = 0
+            for _ in sub.rows():
+                r = 1
+                break
+            if not sub.correlated:
+                rt.cache[key] = r
+            return r
+        return exists
+
+    def _c_Subquery(self, e, d):
+        sub = self.plan_subquery(e.select, self.scope)
+        if len(sub.columns) != 1:
+            raise SQLError(f"sub-select returns {len(sub.columns)} columns - expected 1")
+        rt = self.rt
+        key = id(sub)
+        sentinel = rt.cache
+
+        def scalar(row):
+            if not sub.correlated:
+                v = rt.cache.get(key, sentinel)
+                if v is not sentinel:
+                    return v
+            v = None
+            for r in sub.rows():
+                v = r[0]
+                break
+            if not sub.correlated:
+                rt.cache[key] = v
+            return v
+        return scalar
+
+    def _c_Case(self, e, d):
+        whens = []
+        if e.operand is not None:
+            fo = self.compile(e.operand, d)
+            for w, t in e.whens:
+                eq = self.comparison("=", e.operand, w)
+                whens.append((self.compile(w, d), self.compile(t, d), eq))
+            fe = self.compile(e.else_, d) if e.else_ is not None else _const(None)
+
+            def case_operand(row):
+                x = fo(row)
+                for fw, ft, eq in whens:
+                    if eq(x, fw(row)) == 1:
+                        return ft(row)
+                return fe(row)
+            return case_operand
+        for w, t in e.whens:
+            whens.append((self.compile(w, d), self.compile(t, d)))
+        fe = self.compile(e.else_, d) if e.else_ is not None else _const(None)
+
+        def case(row):
+            for fw, ft in whens:
+                if truth(fw(row)):
+                    return ft(row)
+            return fe(row)
+        return case
+
+    def _c_Cast(self, e, d):
+        f = self.compile(e.expr, d)
+        t = e.type_name
+        return lambda row: cast(f(row), t)
+
+    def _c_Collate(self, e, d):
+        collation_key_function(e.collation)  # unknown collations fail here
+        return self.compile(e.expr, d)
+
+    def _c_RowValue(self, e, d):
+        raise SQLError("row value misused")
+
+    def _c_Raise(self, e, d):
+        raise SQLError("RAISE() may only be used within a trigger-program")
+
+    def _c_FunctionCall(self, e, d):
+        name = e.name.lower()
+        if self.aggregates is not None and e in self.aggregates:
+            return itemgetter(self.aggregates[e])
+        if e.over is not None:
+            raise SQLError(f"misuse of window function {name}()")
+        if is_aggregate_call(name, len(e.args), e.star):
+            raise SQLError(f"misuse of aggregate function {name}()" if self.aggregates is not None
+                           else f"misuse of aggregate: {name}()")
+        spec = SCALARS.get(name)
+        if spec is None:
+            raise SQLError(f"no such function: {e.name}")
+        lo, hi, fn = spec
+        if e.star or e.distinct or not (lo <= len(e.args) and (hi < 0 or len(e.args) <= hi)):
+            if e.distinct and lo <= len(e.args) and (hi < 0 or len(e.args) <= hi):
+                raise SQLError(f"DISTINCT aggregates must have exactly one argument")
+            raise SQLError(f"wrong number of arguments to function {e.name}()")
+        if e.filter is not None:
+            raise SQLError("FILTER may not be used with non-aggregate " + name + "()")
+        args = [self.compile(a, d) for a in e.args]
+        if name in NEEDS_RUNTIME:
+            rt = self.rt
+            return lambda row: fn(rt)
+        if name in ("coalesce", "ifnull", "iif"):
+            return self._lazy(name, args)
+        if len(args) == 1:
+            a0 = args[0]
+            return lambda row: fn(a0(row))
+        if len(args) == 2:
+            a0, a1 = args
+            return lambda row: fn(a0(row), a1(row))
+        return lambda row: fn(*[a(row) for a in args])
+
+    def _lazy(self, name, args):
+        if name == "iif":
+            c, a, b = args
+            return lambda row: a(row) if truth(c(row)) else b(row)
+
+        def coalesce(row):
+            for a in args:
+                v = a(row)
+                if v is not None:
+                    return v
+            return None
+        return coalesce
+
+
+def _children(e):
+    if isinstance(e, ast.Unary):
+        return (e.operand,)
+    if isinstance(e, ast.Binary):
+        return (e.left, e.right)
+    if isinstance(e, ast.Like):
+        return tuple(x for x in (e.expr, e.pattern, e.escape) if x is not None)
+    if isinstance(e, ast.Between):
+        return (e.expr, e.low, e.high)
+    if isinstance(e, ast.InList):
+        return (e.expr,) + e.items
+    if isinstance(e, ast.InSelect):
+        return (e.expr,)
+    if isinstance(e, ast.Case):
+        out = [] if e.operand is None else [e.operand]
+        for w, t in e.whens:
+            out += [w, t]
+        if e.else_ is not None:
+            out.append(e.else_)
+        return tuple(out)
+    if isinstance(e, ast.FunctionCall):
+        return e.args
+    if isinstance(e, ast.RowValue):
+        return e.items
+    return ()
+
+
+def walk(e):
+    """Every expression node under ``e`` (not entering subqueries)."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, ast.Collate):
+            stack.append(n.expr)
+        elif isinstance(n, ast.Cast):
+            stack.append(n.expr)
+        elif isinstance(n, ast.FunctionCall):
+            stack.extend(n.args)
+            if n.filter is not None:
+                stack.append(n.filter)
+        else:
+            stack.extend(_children(n))

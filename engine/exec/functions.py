@@ -1,0 +1,358 @@
+"""Core scalar functions (lang_corefunc.html).
+
+Each function takes already-evaluated argument values and returns a value.
+``SCALARS`` maps a lower-case name to ``(min_args, max_args, function)``;
+max_args of -1 means any number.  Functions that need the connection
+(changes(), last_insert_rowid(), ...) take the runtime as first argument and
+are listed in ``NEEDS_RUNTIME``.
+"""
+
+from __future__ import annotations
+
+import decimal
+import os
+
+from ..errors import SQLError, TooBigError
+from .printf import sql_printf
+from .values import (
+    INT64_MIN, compare as cmp_any, real_to_text, text_prefix_number, to_blob, to_int, to_numeric,
+    to_real, to_text, typeof,
+)
+
+
+def _abs(x):
+    if x is None:
+        return None
+    if isinstance(x, int):
+        if x == INT64_MIN:
+            raise SQLError("integer overflow")
+        return abs(x)
+    if isinstance(x, float):
+        return abs(x)
+    return abs(float(text_prefix_number(x)))
+
+
+def _coalesce(*args):
+    for a in args:
+        if a is not None:
+            return a
+    return None
+
+
+def _nullif(a, b):
+    if a is not None and b is not None and cmp_any(a, b) == 0:
+        return None
+    return a
+
+
+def _iif(c, a, b):
+    from .values import truth
+    return a if truth(c) else b
+
+
+def _length(x):
+    if x is None:
+        return None
+    if isinstance(x, (bytes, bytearray)):
+        return len(x)
+    s = to_text(x)
+    i = s.find("\x00")
+    return len(s) if i < 0 else i
+
+
+def _octet_length(x):
+    if x is None:
+        return None
+    if isinstance(x, (bytes, bytearray)):
+        return len(x)
+    return len(to_text(x).encode("utf-8"))
+
+
+def _ascii_upper(s: str) -> str:
+    return s.upper() if s.isascii() else "".join(chr(ord(c) - 32) if "a" <= c <= "z" else c for c in s)
+
+
+def _ascii_lower(s: str) -> str:
+    return s.lower() if s.isascii() else "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in s)
+
+
+def _upper(x):
+    return None if x is None else _ascii_upper(to_text(x))
+
+
+def _lower(x):
+    return None if x is None else _ascii_lower(to_text(x))
+
+
+_MISSING = object()
+
+
+def _substr(x, start, length=_MISSING):
+    if x is None or start is None or length is None:
+        return None
+    s = bytes(x) if isinstance(x, (bytes, bytearray)) else to_text(x)
+    n = len(s)
+    p1 = to_int(to_numeric(start))
+    p2 = n + 1 if length is _MISSING else to_int(to_numeric(length))
+    # SQLite's substr arithmetic (func.c), on characters (bytes for a blob).
+    if p1 < 0:
+        p1 += n
+        if p1 < 0:
+            p2 += p1
+            if p2 < 0:
+                p2 = 0
+            p1 = 0
+    elif p1 > 0:
+        p1 -= 1
+    elif p2 > 0:
+        p2 -= 1
+    if p2 < 0:
+        p1 += p2
+        p2 = -p2
+        if p1 < 0:
+            p2 += p1
+            p1 = 0
+    return s[p1:p1 + max(0, p2)]
+
+
+def _instr(hay, needle):
+    if hay is None or needle is None:
+        return None
+    if isinstance(hay, (bytes, bytearray)) and isinstance(needle, (bytes, bytearray)):
+        return bytes(hay).find(bytes(needle)) + 1
+    return to_text(hay).find(to_text(needle)) + 1
+
+
+def _trim(x, chars=None, *, _mode="both"):
+    if x is None:
+        return None
+    if chars is None:
+        cs = " "
+    else:
+        cs = to_text(chars)
+    s = to_text(x)
+    if _mode in ("both", "left"):
+        s = s.lstrip(cs) if cs else s
+    if _mode in ("both", "right"):
+        s = s.rstrip(cs) if cs else s
+    return s
+
+
+def _replace(x, old, new):
+    if x is None or old is None or new is None:
+        return None
+    s = to_text(x)
+    o = to_text(old)
+    if o == "":
+        return s
+    return s.replace(o, to_text(new))
+
+
+def _hex(x):
+    if x is None:
+        return ""
+    return to_blob(x).hex().upper()
+
+
+def _unhex(x, ignore=None):
+    if x is None:
+        return None
+    try:
+        return bytes.fromhex(to_text(x))
+    except ValueError:
+        return None
+
+
+def _quote(x):
+    if x is None:
+        return "NULL"
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, float):
+        return real_to_text(x) if x == x else "NULL"
+    if isinstance(x, (bytes, bytearray)):
+        return "X'" + bytes(x).hex().upper() + "'"
+    return "'" + x.replace("'", "''") + "'"
+
+
+def _round(x, digits=0):
+    if x is None or digits is None:
+        return None
+    n = to_int(to_numeric(digits))
+    if n < 0:
+        n = 0
+    r = to_real(x)
+    if n > 30:
+        n = 30
+    if r != r or r in (float("inf"), float("-inf")):
+        return r
+    if n == 0 and abs(r) < 9.223372036854775e18:
+        q = int(abs(r) + 0.5)
+        return float(q if r >= 0 else -q)
+    # printf("%.*f") rounds half away from zero on the decimal expansion.
+    d = decimal.Decimal(repr(r)).quantize(decimal.Decimal(1).scaleb(-n), rounding=decimal.ROUND_HALF_UP)
+    return float(d)
+
+
+def _char(*codes):
+    out = []
+    for c in codes:
+        v = to_int(to_numeric(c)) if c is not None else 0
+        if v < 0 or v > 0x10FFFF:
+            v = 0xFFFD
+        out.append(chr(v))
+    return "".join(out)
+
+
+def _unicode(x):
+    if x is None:
+        return None
+    s = to_text(x)
+    return ord(s[0]) if s else None
+
+
+def _typeof(x):
+    return typeof(x)
+
+
+def _zeroblob(n):
+    if n is None:
+        return None
+    k = to_int(to_numeric(n))
+    if k > 1_000_000_000:
+        raise TooBigError("string or blob too big")
+    return bytes(max(0, k))
+
+
+def _random():
+    return int.from_bytes(os.urandom(8), "little", signed=True)
+
+
+def _randomblob(n):
+    if n is None:
+        return None
+    k = to_int(to_numeric(n))
+    return os.urandom(max(1, k))
+
+
+def _max(*args):
+    best = None
+    for a in args:
+        if a is None:
+            return None
+        if best is None or cmp_any(a, best) > 0:
+            best = a
+    return best
+
+
+def _min(*args):
+    best = None
+    for a in args:
+        if a is None:
+            return None
+        if best is None or cmp_any(a, best) < 0:
+            best = a
+    return best
+
+
+def _likelihood(x, p):
+    return x
+
+
+def _sign(x):
+    if x is None:
+        return None
+    n = to_numeric(x) if not isinstance(x, (bytes, bytearray)) else None
+    if n is None:
+        return None
+    return (n > 0) - (n < 0)
+
+
+def _printf(fmt=None, *args):
+    if fmt is None:
+        return None
+    return sql_printf(to_text(fmt), args)
+
+
+def _changes(rt):
+    return rt.db.changes
+
+
+def _total_changes(rt):
+    return rt.db.total_changes
+
+
+def _last_insert_rowid(rt):
+    return rt.db.last_insert_rowid
+
+
+def _sqlite_version():
+    return "3.40.1"
+
+
+def _ltrim(x, chars=None):
+    return _trim(x, chars, _mode="left")
+
+
+def _rtrim(x, chars=None):
+    return _trim(x, chars, _mode="right")
+
+
+def _btrim(x, chars=None):
+    return _trim(x, chars, _mode="both")
+
+
+def _null_if_any_null(fn):
+    def wrapped(*args):
+        for a in args:
+            if a is None:
+                return None
+        return fn(*args)
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
+SCALARS = {
+    "abs": (1, 1, _abs),
+    "coalesce": (2, -1, _coalesce),
+    "ifnull": (2, 2, _coalesce),
+    "nullif": (2, 2, _nullif),
+    "iif": (3, 3, _iif),
+    "length": (1, 1, _length),
+    "octet_length": (1, 1, _octet_length),
+    "upper": (1, 1, _upper),
+    "lower": (1, 1, _lower),
+    "substr": (2, 3, _substr),
+    "substring": (2, 3, _substr),
+    "instr": (2, 2, _instr),
+    "trim": (1, 2, _null_if_any_null(_btrim)),
+    "ltrim": (1, 2, _null_if_any_null(_ltrim)),
+    "rtrim": (1, 2, _null_if_any_null(_rtrim)),
+    "replace": (3, 3, _replace),
+    "hex": (1, 1, _hex),
+    "quote": (1, 1, _quote),
+    "round": (1, 2, _round),
+    "char": (0, -1, _char),
+    "unicode": (1, 1, _unicode),
+    "typeof": (1, 1, _typeof),
+    "zeroblob": (1, 1, _zeroblob),
+    "random": (0, 0, _random),
+    "randomblob": (1, 1, _randomblob),
+    "max": (2, -1, _max),
+    "min": (2, -1, _min),
+    "likely": (1, 1, lambda x: x),
+    "unlikely": (1, 1, lambda x: x),
+    "likelihood": (2, 2, _likelihood),
+    "printf": (0, -1, _printf),
+    "format": (0, -1, _printf),
+    "changes": (0, 0, _changes),
+    "total_changes": (0, 0, _total_changes),
+    "last_insert_rowid": (0, 0, _last_insert_rowid),
+    "sqlite_version": (0, 0, _sqlite_version),
+}
+
+NEEDS_RUNTIME = {"changes", "total_changes", "last_insert_rowid"}
+
+# Functions whose result may differ between calls with the same arguments:
+# never folded into constants.
+NONDETERMINISTIC = {"random", "randomblob", "changes", "total_changes", "last_insert_rowid"}

@@ -1,0 +1,180 @@
+"""Index maintenance: building an index's keys from table rows, keeping
+indexes in step with every change, and UNIQUE checks (lang_createindex.html,
+fileformat2.html section 2.3 "index b-tree key format").
+
+An index key is the tuple of the indexed values followed by the rowid,
+ordered column by column under each column's collation and direction.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..errors import ConstraintError, SQLError
+from ..plan.scope import ColumnInfo, Scope, Source
+from ..sql import ast
+from ..storage import btree
+from .expr import ExprCompiler, Runtime
+from .values import INTEGER, collation_key_function, truth
+
+_RANK = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
+
+
+def _column_of(ic: ast.IndexedColumn):
+    e = ic.expr
+    while isinstance(e, ast.Collate):
+        e = e.expr
+    return e
+
+
+def key_collations(table, idx) -> list[str | None]:
+    out = []
+    for ic in idx.columns:
+        coll = ic.collation
+        e = ic.expr
+        if coll is None and isinstance(e, ast.Collate):
+            coll = e.collation
+        if coll is None:
+            base = _column_of(ic)
+            if isinstance(base, ast.Column):
+                i = table.column_index(base.name)
+                if i is not None:
+                    coll = table.columns[i].collation
+        out.append(coll)
+    return out
+
+
+def make_comparator(table, idx):
+    """compare(a, b) -> -1/0/1 over index key tuples (prefixes allowed)."""
+    colls = [collation_key_function(c) for c in key_collations(table, idx)]
+    descs = [ic.desc for ic in idx.columns]
+    n = len(colls)
+
+    def compare(a, b):
+        for i in range(min(len(a), len(b))):
+            x = a[i]
+            y = b[i]
+            if i < n:
+                c = _cmp(x, y, colls[i])
+                if c:
+                    return -c if descs[i] else c
+            else:
+                c = _cmp(x, y, None)
+                if c:
+                    return c
+        return 0
+    return compare
+
+
+def _cmp(x, y, coll) -> int:
+    rx = _RANK.get(type(x), 3)
+    ry = _RANK.get(type(y), 3)
+    if rx != ry:
+        return -1 if rx < ry else 1
+    if rx == 0:
+        return 0
+    if rx == 2 and coll is not None:
+        x = coll(x)
+        y = coll(y)
+    return -1 if x < y else (1 if x > y else 0)
+
+
+def table_scope(db, table, alias: str | None = None) -> Scope:
+    cols = [ColumnInfo("rowid", affinity=INTEGER, hidden=True)]
+    for c in table.columns:
+        cols.append(ColumnInfo(c.name, c.affinity, c.collation, hidden=c.hidden, declared_type=c.declared_type))
+    return Scope([Source(alias or table.name, cols, rowid_slot=0, table=table)])
+
+
+class IndexKeys:
+    """Computes an index's key (and partial-index membership) from a working
+    row ``(rowid, col0, col1, ...)``."""
+
+    def __init__(self, db, table, idx):
+        self.idx = idx
+        scope = table_scope(db, table)
+        comp = ExprCompiler(scope, Runtime(db), None)
+        self.parts = []
+        for ic in idx.columns:
+            base = _column_of(ic)
+            if isinstance(base, ast.Column) and base.table is None:
+                i = table.column_index(base.name)
+                if i is None:
+                    raise SQLError(f"no such column: {base.name}")
+                self.parts.append(_slot_getter(i + 1))
+            else:
+                self.parts.append(comp.compile(ic.expr))
+        self.where = comp.compile(idx.where) if idx.where is not None else None
+        self.compare = make_comparator(table, idx)
+
+    def applies(self, row) -> bool:
+        return self.where is None or truth(self.where(row)) is True
+
+    def key(self, row) -> tuple:
+        return tuple(f(row) for f in self.parts) + (row[0],)
+
+
+def _slot_getter(i):
+    return lambda row: row[i]
+
+
+def validate_index(db, table, idx) -> None:
+    for ic in idx.columns:
+        base = _column_of(ic)
+        if isinstance(base, ast.Column) and base.table is None:
+            if table.column_index(base.name) is None:
+                raise SQLError(f"no such column: {base.name}")
+        if ic.collation is not None:
+            collation_key_function(ic.collation)
+
+
+def index_cursor(db, table, idx, keys: IndexKeys | None = None):
+    keys = keys or IndexKeys(db, table, idx)
+    return btree.IndexCursor(db.pager, idx.root, keys.compare)
+
+
+def populate(db, table, idx, rt: Runtime) -> None:
+    keys = IndexKeys(db, table, idx)
+    cur = btree.IndexCursor(db.pager, idx.root, keys.compare)
+    entries = []
+    for row in db.table_reader(table)():
+        if keys.applies(row):
+            entries.append(keys.key(row))
+    from functools import cmp_to_key
+    entries.sort(key=cmp_to_key(keys.compare))
+    n = len(idx.columns)
+    if idx.unique:
+        for a, b in zip(entries, entries[1:]):
+            if all(v is not None for v in a[:n]) and keys.compare(a[:n], b[:n]) == 0:
+                raise unique_error(table, idx)
+    for k in entries:
+        cur.insert(k)
+
+
+def unique_error(table, idx) -> ConstraintError:
+    from ..errors import SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+    names = []
+    for ic in idx.columns:
+        base = _column_of(ic)
+        if isinstance(base, ast.Column):
+            i = table.column_index(base.name)
+            names.append(f"{table.name}.{table.columns[i].name if i is not None else base.name}")
+        else:
+            names.append(f"{table.name}.<expr>")
+    code = SQLITE_CONSTRAINT_PRIMARYKEY if idx.origin == "pk" else SQLITE_CONSTRAINT_UNIQUE
+    return ConstraintError("UNIQUE constraint failed: " + ", ".join(names), code)
+
+
+def find_conflict(db, keys: IndexKeys, key: tuple) -> int | None:
+    """The rowid of another row whose indexed values equal ``key``'s, or None."""
+    n = len(keys.idx.columns)
+    prefix = key[:n]
+    if any(v is None for v in prefix):
+        return None
+    cur = btree.IndexCursor(db.pager, keys.idx.root, keys.compare)
+    for entry in cur.seek(prefix):
+        if keys.compare(entry[:n], prefix) != 0:
+            return None
+        if entry[-1] != key[-1]:
+            return entry[-1]
+    return None

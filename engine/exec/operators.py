@@ -1,0 +1,377 @@
+"""Volcano operators: each produces rows (tuples) on demand through ``rows()``.
+
+Sources of a join produce rows *for a given prefix* (the row built so far
+by the levels to their left), through ``rows_for(prefix)``, so a lookup
+can use values of the outer levels.  The planner (engine/plan) decides
+which operators to stack; nothing here looks at syntax.
+"""
+
+from __future__ import annotations
+
+from functools import cmp_to_key
+from typing import Callable, Iterable, Iterator
+
+from ..errors import SQLError
+from .values import sort_key, truth
+
+
+class Operator:
+    def rows(self) -> Iterator[tuple]:
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------
+# Sources of a join level
+# ---------------------------------------------------------------------------
+
+
+class TableScan:
+    """Every row of a table, in rowid order."""
+
+    def __init__(self, reader):
+        self.reader = reader          # callable () -> iterator of table rows
+
+    def rows_for(self, prefix):
+        return self.reader()
+
+
+class RowidSeek:
+    """The row whose rowid is ``key(prefix)`` (at most one)."""
+
+    def __init__(self, lookup, key: Callable):
+        self.lookup = lookup          # callable rowid -> row or None
+        self.key = key
+
+    def rows_for(self, prefix):
+        k = self.key(prefix)
+        if k is None:
+            return ()
+        if not isinstance(k, int):
+            if isinstance(k, float) and k.is_integer():
+                k = int(k)
+            else:
+                return ()
+        r = self.lookup(k)
+        return () if r is None else (r,)
+
+
+class Materialized:
+    """A sub-plan's rows, computed once per execution (uncorrelated) or per
+    prefix (correlated)."""
+
+    def __init__(self, plan, runtime, correlated: bool):
+        self.plan = plan
+        self.rt = runtime
+        self.correlated = correlated
+
+    def rows_for(self, prefix):
+        if self.correlated:
+            return list(self.plan.rows())
+        key = ("mat", id(self))
+        cached = self.rt.cache.get(key)
+        if cached is None:
+            cached = self.rt.cache[key] = list(self.plan.rows())
+        return cached
+
+
+class HashLookup:
+    """Rows of an inner source whose key columns equal values of the prefix.
+    The inner rows are read once per execution and hashed by ``inner_key``;
+    ``outer_key(prefix)`` gives the probe (None when a NULL is involved)."""
+
+    def __init__(self, inner, inner_key, outer_key, runtime):
+        self.inner = inner
+        self.inner_key = inner_key
+        self.outer_key = outer_key
+        self.rt = runtime
+
+    def rows_for(self, prefix):
+        key = ("hash", id(self))
+        table = self.rt.cache.get(key)
+        if table is None:
+            table = {}
+            for r in self.inner.rows_for(prefix):
+                k = self.inner_key(r)
+                if k is not None:
+                    table.setdefault(k, []).append(r)
+            self.rt.cache[key] = table
+        probe = self.outer_key(prefix)
+        if probe is None:
+            return ()
+        return table.get(probe, ())
+
+
+# ---------------------------------------------------------------------------
+# Joins and filters
+# ---------------------------------------------------------------------------
+
+
+class JoinLevel:
+    """One level of a left-deep nested-loop join."""
+
+    def __init__(self, source, width: int, kind: str = "INNER", on=None, filters=()):
+        self.source = source
+        self.width = width
+        self.kind = kind              # INNER or LEFT
+        self.on = on                  # match condition (LEFT joins), or None
+        self.filters = list(filters)  # conditions applied after the level
+
+
+class NestedLoopJoin(Operator):
+    """Rows of the FROM clause: levels joined left to right; each level's
+    filters run as soon as the level's columns are bound."""
+
+    def __init__(self, levels: list[JoinLevel], initial_filters=(), outer_cell=None):
+        self.levels = levels
+        self.initial_filters = list(initial_filters)
+        self.cell = outer_cell
+
+    def rows(self):
+        for f in self.initial_filters:
+            if not f(()):
+                return iter(())
+        if not self.levels:
+            return iter([()])
+        return self._level(0, ())
+
+    def _level(self, k, prefix):
+        level = self.levels[k]
+        last = k + 1 == len(self.levels)
+        on = level.on
+        filters = level.filters
+        matched = False
+        for r in level.source.rows_for(prefix):
+            row = prefix + r
+            if on is not None and not on(row):
+                continue
+            matched = True
+            if filters and not all(f(row) for f in filters):
+                continue
+            if last:
+                yield row
+            else:
+                yield from self._level(k + 1, row)
+        if level.kind == "LEFT" and not matched:
+            row = prefix + (None,) * level.width
+            if filters and not all(f(row) for f in filters):
+                return
+            if last:
+                yield row
+            else:
+                yield from self._level(k + 1, row)
+
+
+class Filter(Operator):
+    def __init__(self, child, predicate):
+        self.child = child
+        self.predicate = predicate
+
+    def rows(self):
+        p = self.predicate
+        return (r for r in self.child.rows() if p(r))
+
+
+class Project(Operator):
+    def __init__(self, child, exprs, cell=None):
+        self.child = child
+        self.exprs = exprs
+        self.cell = cell
+
+    def rows(self):
+        exprs = self.exprs
+        cell = self.cell
+        for r in self.child.rows():
+            if cell is not None:
+                cell.row = r
+            yield tuple(f(r) for f in exprs)
+
+
+# ---------------------------------------------------------------------------
+# Aggregation
+# ---------------------------------------------------------------------------
+
+
+class AggregateSpec:
+    """One aggregate call: a factory of accumulators, its argument functions,
+    DISTINCT (with the equality key of its argument), and FILTER."""
+
+    def __init__(self, factory, args, distinct_key=None, filter_fn=None, star=False):
+        self.factory = factory
+        self.args = args
+        self.distinct_key = distinct_key
+        self.filter = filter_fn
+        self.star = star
+
+
+class Aggregate(Operator):
+    """Groups rows by key and yields, per group, the aggregate results followed
+    by the group's representative row (for bare columns).  With no GROUP BY an
+    empty input still yields one row (aggregates of nothing, NULL columns)."""
+
+    def __init__(self, child, width: int, specs: list[AggregateSpec], group_keys, group_sort_keys,
+                 has_group_by: bool, minmax_index: int | None = None, minmax_is_max: bool = False):
+        self.child = child
+        self.width = width
+        self.specs = specs
+        self.group_keys = group_keys          # row -> hashable key
+        self.group_sort_keys = group_sort_keys  # row -> sortable key (group order)
+        self.has_group_by = has_group_by
+        self.minmax_index = minmax_index
+        self.minmax_is_max = minmax_is_max
+
+    def rows(self):
+        specs = self.specs
+        groups: dict = {}
+        order = []
+        gk = self.group_keys
+        mm = self.minmax_index
+        for row in self.child.rows():
+            key = gk(row) if gk is not None else ()
+            g = groups.get(key)
+            if g is None:
+                g = [[s.factory() for s in specs], row, [set() if s.distinct_key else None for s in specs]]
+                groups[key] = g
+                order.append(key)
+            accs, _, seen = g
+            for i, s in enumerate(specs):
+                if s.filter is not None and not s.filter(row):
+                    continue
+                if s.star:
+                    accs[i].step()
+                    continue
+                args = [f(row) for f in s.args]
+                if s.distinct_key is not None:
+                    if args[0] is None:
+                        continue
+                    dk = s.distinct_key(args[0])
+                    if dk in seen[i]:
+                        continue
+                    seen[i].add(dk)
+                if i == mm:
+                    before = accs[i].best
+                    accs[i].step(*args)
+                    if accs[i].best is not before:
+                        g[1] = row  # bare columns come from the min/max row
+                else:
+                    accs[i].step(*args)
+            if mm is None:
+                g[1] = row
+        if not groups:
+            if self.has_group_by:
+                return
+            yield tuple(s.factory().final() for s in specs) + (None,) * self.width
+            return
+        keys = order
+        if self.has_group_by and self.group_sort_keys is not None:
+            first_rows = {k: groups[k][1] for k in order}
+            keys = sorted(order, key=lambda k: self.group_sort_keys(first_rows[k]))
+        for k in keys:
+            accs, rep, _ = groups[k]
+            yield tuple(a.final() for a in accs) + tuple(rep)
+
+
+# ---------------------------------------------------------------------------
+# Ordering, distinctness, limits
+# ---------------------------------------------------------------------------
+
+
+def make_sort_key(terms):
+    """terms: list of (fn(item) -> value, desc, nulls_first, coll)."""
+    def cmp(a, b):
+        for (fn, desc, nulls_first, coll) in terms:
+            va = fn(a)
+            vb = fn(b)
+            if va is None or vb is None:
+                if va is None and vb is None:
+                    continue
+                # NULLs sort first in ASC, last in DESC, unless NULLS FIRST/LAST says otherwise.
+                a_first = va is None
+                if nulls_first is None:
+                    c = -1 if a_first else 1
+                    return -c if desc else c
+                return -1 if a_first == nulls_first else 1
+            ka = sort_key(va, coll)
+            kb = sort_key(vb, coll)
+            if ka != kb:
+                c = -1 if ka < kb else 1
+                return -c if desc else c
+        return 0
+    return cmp_to_key(cmp)
+
+
+class Sort(Operator):
+    """Sorts items of the child; ``key`` maps an item to a comparable key."""
+
+    def __init__(self, child, key):
+        self.child = child
+        self.key = key
+
+    def rows(self):
+        items = list(self.child.rows())
+        items.sort(key=self.key)
+        return iter(items)
+
+
+class Distinct(Operator):
+    def __init__(self, child, key):
+        self.child = child
+        self.key = key
+
+    def rows(self):
+        seen = set()
+        key = self.key
+        for r in self.child.rows():
+            k = key(r)
+            if k in seen:
+                continue
+            seen.add(k)
+            yield r
+
+
+class Limit(Operator):
+    def __init__(self, child, limit_fn, offset_fn):
+        self.child = child
+        self.limit_fn = limit_fn
+        self.offset_fn = offset_fn
+
+    def rows(self):
+        limit = self.limit_fn() if self.limit_fn is not None else -1
+        offset = self.offset_fn() if self.offset_fn is not None else 0
+        if limit == 0:
+            return
+        it = self.child.rows()
+        if offset > 0:
+            for _ in range(offset):
+                if next(it, _END) is _END:
+                    return
+        if limit < 0:
+            yield from it
+            return
+        for r in it:
+            yield r
+            limit -= 1
+            if limit == 0:
+                return
+
+
+_END = object()
+
+
+class Strip(Operator):
+    """Drops the trailing sort-key part of (output, key) items."""
+
+    def __init__(self, child):
+        self.child = child
+
+    def rows(self):
+        return (item[0] for item in self.child.rows())
+
+
+class Rows(Operator):
+    """A fixed or generated sequence of rows."""
+
+    def __init__(self, producer: Callable[[], Iterable[tuple]]):
+        self.producer = producer
+
+    def rows(self):
+        return iter(self.producer())

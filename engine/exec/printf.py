@@ -1,0 +1,141 @@
+"""SQLite's printf()/format() (lang_corefunc.html#printf, printf.html):
+``%d %i %u %f %e %E %g %G %x %X %o %c %s %z %q %Q %w %%`` with the flags
+``- + space 0 # , !``, a width and a precision (``*`` takes them from the
+arguments)."""
+
+from __future__ import annotations
+
+import re
+
+from .values import real_to_text, to_int, to_numeric, to_real, to_text
+
+_SPEC = re.compile(r"%([-+ 0#,!]*)(\*|[0-9]+)?(?:\.(\*|[0-9]+))?([a-zA-Z%])")
+
+
+def sql_printf(fmt: str, args: tuple) -> str:
+    out: list[str] = []
+    pos = 0
+    argi = 0
+
+    def next_arg():
+        nonlocal argi
+        if argi < len(args):
+            argi += 1
+            return args[argi - 1]
+        return None
+
+    for m in _SPEC.finditer(fmt):
+        out.append(fmt[pos:m.start()])
+        pos = m.end()
+        flags, width, prec, conv = m.groups()
+        if conv == "%":
+            out.append("%")
+            continue
+        if width == "*":
+            w = to_int(to_numeric(next_arg()) or 0)
+            if w < 0:
+                flags += "-"
+                w = -w
+        else:
+            w = int(width) if width else 0
+        if prec == "*":
+            p = to_int(to_numeric(next_arg()) or 0)
+            p = None if p < 0 else p
+        else:
+            p = int(prec) if prec is not None else None
+        arg = next_arg()
+        out.append(_pad(_convert(conv, flags, p, arg), w, flags, conv))
+    out.append(fmt[pos:])
+    return "".join(out)
+
+
+def _pad(text: str, width: int, flags: str, conv: str) -> str:
+    if len(text) >= width:
+        return text
+    if "-" in flags:
+        return text + " " * (width - len(text))
+    if "0" in flags and conv in "diufeEgGxXo":
+        sign = ""
+        if text[:1] in "+- ":
+            sign, text = text[0], text[1:]
+        return sign + "0" * (width - len(text) - len(sign)) + text
+    return " " * (width - len(text)) + text
+
+
+def _sign(flags: str, negative: bool) -> str:
+    if negative:
+        return "-"
+    if "+" in flags:
+        return "+"
+    if " " in flags:
+        return " "
+    return ""
+
+
+def _convert(conv: str, flags: str, prec, arg) -> str:
+    if conv in "diu":
+        n = to_int(to_numeric(arg)) if arg is not None else 0
+        if conv == "u" and n < 0:
+            n += 1 << 64
+        digits = str(abs(n))
+        if prec is not None and len(digits) < prec:
+            digits = "0" * (prec - len(digits)) + digits
+        if "," in flags:
+            digits = f"{int(digits):,}"
+        return _sign(flags, n < 0) + digits
+    if conv in "xXo":
+        n = to_int(to_numeric(arg)) if arg is not None else 0
+        if n < 0:
+            n += 1 << 64
+        text = format(n, {"x": "x", "X": "X", "o": "o"}[conv])
+        if prec is not None and len(text) < prec:
+            text = "0" * (prec - len(text)) + text
+        if "#" in flags and n != 0:
+            text = {"x": "0x", "X": "0X", "o": "0"}[conv] + text
+        return text
+    if conv in "feEgG":
+        r = to_real(arg) if arg is not None else 0.0
+        if r != r:
+            return "NaN"
+        if r in (float("inf"), float("-inf")):
+            return _sign(flags, r < 0) + "Inf"
+        p = 6 if prec is None else prec
+        if conv in "gG" and "!" in flags:
+            text = real_to_text(abs(r)) if p == 15 else _alt_g(abs(r), p)
+        else:
+            text = format(abs(r), f"{'#' if '#' in flags else ''}.{p}{conv}")
+        return _sign(flags, r < 0 or (r == 0 and str(r).startswith("-") and False)) + text
+    if conv == "c":
+        s = to_text(arg) if arg is not None else ""
+        ch = s[:1]
+        n = 1 if prec is None else max(prec, 1)
+        return ch * n if ch else ""
+    if conv in "sz":
+        s = "" if arg is None else to_text(arg)
+        return s if prec is None else s[:prec]
+    if conv == "q":
+        if arg is None:
+            return "(NULL)"
+        s = to_text(arg).replace("'", "''")
+        return s if prec is None else s[:prec]
+    if conv == "Q":
+        if arg is None:
+            return "NULL"
+        return "'" + to_text(arg).replace("'", "''") + "'"
+    if conv == "w":
+        if arg is None:
+            return "(NULL)"
+        return to_text(arg).replace('"', '""')
+    return ""
+
+
+def _alt_g(r: float, p: int) -> str:
+    text = format(r, f".{max(p, 1)}g")
+    if "e" in text:
+        mant, _, exp = text.partition("e")
+        if "." not in mant:
+            mant += ".0"
+        return mant + "e" + exp
+    if "." not in text:
+        text += ".0"
+    return text

@@ -1,0 +1,155 @@
+"""Name resolution: which row slot a column name refers to (lang_select.html,
+"Column names", and SQLite's resolve rules).
+
+A query's working row is the concatenation of the rows of its FROM sources.
+A :class:`Scope` knows each source's name and columns and where they sit in
+that row; scopes nest, so a correlated subquery resolves names in the scopes
+around it and reads them from the outer query's current row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import SQLError
+from ..exec.values import BLOB
+
+ROWID_NAMES = ("rowid", "oid", "_rowid_")
+
+
+@dataclass
+class ColumnInfo:
+    name: str
+    affinity: str = BLOB
+    collation: str | None = None
+    hidden: bool = False      # not part of "*" (the rowid slot)
+    declared_type: str | None = None
+
+
+@dataclass
+class Source:
+    """One FROM item: its name for qualification, its columns, and the
+    position of its first slot in the working row."""
+
+    name: str | None
+    columns: list[ColumnInfo]
+    offset: int = 0
+    rowid_slot: int | None = None          # relative slot of the rowid, if addressable
+    table: object = None                   # the schema Table, for base tables
+    # Column names joined by USING/NATURAL: a name here is taken from the left side.
+    using_hidden: set[str] = field(default_factory=set)
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+    def find(self, name: str) -> int | None:
+        lname = name.lower()
+        for i, col in enumerate(self.columns):
+            if not col.hidden and col.name.lower() == lname:
+                return i
+        if lname in ROWID_NAMES and self.rowid_slot is not None:
+            return self.rowid_slot
+        return None
+
+
+class RowCell:
+    """The current row of a scope, for subqueries that read it."""
+
+    __slots__ = ("row",)
+
+    def __init__(self):
+        self.row = None
+
+
+@dataclass
+class Resolved:
+    scope: "Scope"
+    slot: int               # absolute slot in the scope's row
+    info: ColumnInfo
+    source: Source | None
+
+
+class Scope:
+    """The names visible at one query level."""
+
+    def __init__(self, sources: list[Source] | None = None, parent: "Scope | None" = None):
+        self.sources: list[Source] = []
+        self.parent = parent
+        self.cell = RowCell()
+        self.width = 0
+        self.depth = 0 if parent is None else parent.depth + 1
+        self.correlated = False          # set when a name resolved in an outer scope
+        self.used_outer: set[int] = set()
+        for s in sources or ():
+            self.add(s)
+
+    def add(self, source: Source) -> Source:
+        source.offset = self.width
+        self.sources.append(source)
+        self.width += source.width
+        return source
+
+    def source_named(self, name: str) -> Source | None:
+        lname = name.lower()
+        for s in self.sources:
+            if s.name is not None and s.name.lower() == lname:
+                return s
+        return None
+
+    def lookup_local(self, name: str, table: str | None) -> Resolved | None:
+        """The column ``[table.]name`` among this scope's own sources."""
+        if table is not None:
+            src = self.source_named(table)
+            if src is None:
+                return None
+            i = src.find(name)
+            if i is None:
+                return None
+            return Resolved(self, src.offset + i, src.columns[i] if i < len(src.columns) else ColumnInfo(name), src)
+        found: Resolved | None = None
+        lname = name.lower()
+        for src in self.sources:
+            if lname in src.using_hidden:
+                continue
+            i = src.find(name)
+            if i is None:
+                continue
+            if found is not None:
+                if lname in ROWID_NAMES and src.columns[i].hidden:
+                    continue
+                raise SQLError(f"ambiguous column name: {name}")
+            found = Resolved(self, src.offset + i, src.columns[i], src)
+        return found
+
+    def resolve(self, name: str, table: str | None) -> Resolved | None:
+        """Resolve in this scope, then outward; marks correlation."""
+        scope: Scope | None = self
+        while scope is not None:
+            r = scope.lookup_local(name, table)
+            if r is not None:
+                if scope is not self:
+                    s = self
+                    while s is not scope:
+                        s.correlated = True
+                        s = s.parent
+                return r
+            scope = scope.parent
+        return None
+
+    def star_columns(self, table: str | None) -> list[tuple[int, ColumnInfo, Source]]:
+        """The slots ``*`` or ``table.*`` expands to."""
+        out = []
+        if table is not None:
+            src = self.source_named(table)
+            if src is None:
+                raise SQLError(f"no such table: {table}")
+            for i, col in enumerate(src.columns):
+                if not col.hidden:
+                    out.append((src.offset + i, col, src))
+            return out
+        for src in self.sources:
+            for i, col in enumerate(src.columns):
+                if not col.hidden and col.name.lower() not in src.using_hidden:
+                    out.append((src.offset + i, col, src))
+        return out
