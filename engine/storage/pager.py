@@ -1,0 +1,671 @@
+"""The pager: page cache, locking, transactions and the database header.
+
+Implements fileformat2.html sections 1.2-1.5 (pages, the 100-byte header, the
+lock-byte page, the freelist) and the rollback-journal commit protocol of
+atomiccommit.html (sections 3 and 4) with the locking protocol of
+lockingv3.html (sections 4-5), in journal_mode=DELETE.
+
+Life of a connection's transactions::
+
+    begin_read()   SHARED lock; roll back a hot journal; re-read the header
+                   and drop the cache if another connection changed the file
+    begin_write()  RESERVED lock; page writes journal the original page first
+    commit()       journal synced (records, then magic+nRec, then directory),
+                   EXCLUSIVE lock, pages written, database synced, journal
+                   deleted (the commit point), lock back to SHARED or NONE
+    rollback()     drop the dirty pages (or play the journal back if the
+                   database file was already touched), delete the journal
+
+Pages are ``bytes`` objects.  ``get`` returns the same object for as long as
+the page stays cached unchanged, which lets the b-tree layer cache parsed pages
+in :attr:`Pager.node_cache` keyed by identity.  Clean pages live in an LRU
+bounded by ``cache_size``; dirty pages stay in memory until commit (no cache
+spill yet).  Every byte goes through the VFS.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from collections import OrderedDict
+
+from engine.errors import (
+    BusyError,
+    InternalEngineError,
+    NotADatabaseError,
+    ReadOnlyError,
+    SQLError,
+    corrupt,
+)
+from engine.storage.journal import JournalWriter, read_journal, super_journal_name
+from engine.storage.vfs import EXCLUSIVE, NONE, PENDING_BYTE, RESERVED, SHARED, VFS
+
+__all__ = ["Pager", "HEADER_MAGIC", "SQLITE_VERSION_NUMBER"]
+
+HEADER_MAGIC = b"SQLite format 3\x00"
+SQLITE_VERSION_NUMBER = 3040001
+DEFAULT_PAGE_SIZE = 4096
+DEFAULT_CACHE_SIZE = 2000
+
+_U32 = struct.Struct(">I")
+_U16 = struct.Struct(">H")
+
+# Header offsets (fileformat2.html 1.3)
+OFF_PAGE_SIZE = 16
+OFF_WRITE_VERSION = 18
+OFF_READ_VERSION = 19
+OFF_RESERVED = 20
+OFF_CHANGE_COUNTER = 24
+OFF_DB_SIZE = 28
+OFF_FREELIST_TRUNK = 32
+OFF_FREELIST_COUNT = 36
+OFF_SCHEMA_COOKIE = 40
+OFF_SCHEMA_FORMAT = 44
+OFF_CACHE_SIZE = 48
+OFF_AUTOVACUUM = 52
+OFF_TEXT_ENCODING = 56
+OFF_USER_VERSION = 60
+OFF_INCR_VACUUM = 64
+OFF_APPLICATION_ID = 68
+OFF_VERSION_VALID_FOR = 92
+OFF_VERSION_NUMBER = 96
+
+
+def new_database_page1(page_size: int) -> bytes:
+    """Page 1 of an empty database: the header sqlite3 writes and an empty
+    table-leaf page for sqlite_schema."""
+    page = bytearray(page_size)
+    page[0:16] = HEADER_MAGIC
+    _U16.pack_into(page, OFF_PAGE_SIZE, 1 if page_size == 65536 else page_size)
+    page[OFF_WRITE_VERSION] = 1
+    page[OFF_READ_VERSION] = 1
+    page[OFF_RESERVED] = 0
+    page[21:24] = b"\x40\x20\x20"
+    _U32.pack_into(page, OFF_SCHEMA_FORMAT, 4)
+    _U32.pack_into(page, OFF_TEXT_ENCODING, 1)
+    _U32.pack_into(page, OFF_VERSION_NUMBER, SQLITE_VERSION_NUMBER)
+    page[100] = 0x0D
+    _U16.pack_into(page, 105, page_size & 0xFFFF)   # cell content start; 0 means 65536
+    return bytes(page)
+
+
+class Pager:
+    """One connection's view of one database file."""
+
+    def __init__(self, vfs: VFS, path: str, *, readonly: bool = False,
+                 cache_size: int = DEFAULT_CACHE_SIZE,
+                 page_size: int = DEFAULT_PAGE_SIZE, busy_timeout: float = 0.0):
+        self.vfs = vfs
+        self.path = path
+        self.journal_path = path + "-journal"
+        self.file = vfs.open(path, create=not readonly, readonly=readonly)
+        self.readonly = self.file.readonly
+        self.cache_size = max(10, int(cache_size))
+        self.busy_timeout = busy_timeout
+        self._new_page_size = page_size
+        self._page_size = page_size
+        self._usable = page_size
+        self._page_count = 0
+        self._snapshot = None          # (bytes 24..40 of the header, file size)
+        self._clean: OrderedDict[int, bytes] = OrderedDict()
+        self._dirty: dict[int, bytes] = {}
+        self._journaled: set[int] = set()
+        self._journal: JournalWriter | None = None
+        self._in_read = False
+        self._in_write = False
+        self._read_before_write = False
+        self._modified = False
+        self._db_written = False
+        self._orig_page_count = 0
+        self._orig_counter = 0
+        self._write_refused: str | None = None
+        self.node_cache: dict = {}     # for the b-tree layer; cleared with the cache
+        self.closed = False
+
+    @classmethod
+    def open(cls, vfs: VFS, path: str, **kwargs) -> "Pager":
+        return cls(vfs, path, **kwargs)
+
+    # ------------------------------------------------------------------
+    # Locks
+
+    def _lock(self, level) -> None:
+        deadline = None
+        delay = 0.001
+        while True:
+            try:
+                self.file.lock(level)
+                return
+            except BusyError:
+                if self.busy_timeout <= 0:
+                    raise
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + self.busy_timeout
+                if now >= deadline:
+                    raise
+                time.sleep(min(delay, max(0.0, deadline - now)))
+                delay = min(delay * 2, 0.1)
+
+    # ------------------------------------------------------------------
+    # Read transactions
+
+    @property
+    def in_read(self) -> bool:
+        return self._in_read or self._in_write
+
+    @property
+    def in_write(self) -> bool:
+        return self._in_write
+
+    def begin_read(self) -> None:
+        if self._in_read or self._in_write:
+            return
+        self._check_open()
+        self._lock(SHARED)
+        try:
+            self._recover_hot_journal()
+            self._load_header()
+        except BaseException:
+            self.file.unlock(NONE)
+            raise
+        self._in_read = True
+
+    def end_read(self) -> None:
+        if self._in_write or not self._in_read:
+            return
+        self._in_read = False
+        self.file.unlock(NONE)
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise InternalEngineError("pager is closed")
+
+    def drop_cache(self) -> None:
+        self._clean.clear()
+        self.node_cache.clear()
+        self._snapshot = None
+
+    def _load_header(self) -> None:
+        f = self.file
+        size = f.size()
+        hdr = f.read(0, 100)
+        snapshot = (hdr[24:40], size)
+        if snapshot != self._snapshot:
+            self._clean.clear()
+            self.node_cache.clear()
+        self._snapshot = snapshot
+        self._write_refused = None
+        if size == 0:
+            self._page_count = 0
+            self._page_size = self._usable = self._new_page_size
+            return
+        if len(hdr) < 100:
+            hdr = hdr + bytes(100 - len(hdr))
+        if hdr[:16] != HEADER_MAGIC:
+            raise NotADatabaseError("file is not a database")
+        raw = _U16.unpack_from(hdr, OFF_PAGE_SIZE)[0]
+        page_size = 65536 if raw == 1 else raw
+        if page_size < 512 or page_size > 65536 or page_size & (page_size - 1):
+            raise NotADatabaseError("file is not a database")
+        if hdr[OFF_READ_VERSION] > 2 or hdr[21:24] != b"\x40\x20\x20":
+            raise NotADatabaseError("file is not a database")
+        usable = page_size - hdr[OFF_RESERVED]
+        if usable < 480:
+            raise NotADatabaseError("file is not a database")
+        encoding = _U32.unpack_from(hdr, OFF_TEXT_ENCODING)[0]
+        if encoding in (2, 3):
+            raise SQLError("unsupported file format: UTF-16 databases are not supported")
+        if encoding > 3:
+            raise NotADatabaseError("file is not a database")
+        if _U32.unpack_from(hdr, OFF_SCHEMA_FORMAT)[0] > 4:
+            raise SQLError("unsupported file format")
+        if hdr[OFF_WRITE_VERSION] == 2 or hdr[OFF_READ_VERSION] == 2:
+            wal = self.path + "-wal"
+            if self.vfs.exists(wal):
+                wf = self.vfs.open(wal, create=False, readonly=True)
+                try:
+                    busy_wal = wf.size() > 0
+                finally:
+                    wf.close()
+                if busy_wal:
+                    raise SQLError("unsupported file format: WAL mode databases are not supported")
+            self._write_refused = "unsupported file format: WAL mode databases are read-only here"
+        elif hdr[OFF_WRITE_VERSION] > 2:
+            self._write_refused = "attempt to write a readonly database"
+        if _U32.unpack_from(hdr, OFF_AUTOVACUUM)[0]:
+            self._write_refused = "unsupported file format: auto_vacuum databases are read-only here"
+        file_pages = -(-size // page_size)
+        in_header = _U32.unpack_from(hdr, OFF_DB_SIZE)[0]
+        if in_header and hdr[24:28] == hdr[92:96]:
+            if in_header > file_pages:
+                raise corrupt("in-header database size exceeds the file")
+            count = in_header
+        else:
+            count = file_pages
+        if page_size != self._page_size:
+            self._clean.clear()
+            self.node_cache.clear()
+        self._page_size = page_size
+        self._usable = usable
+        self._page_count = count
+
+    # ------------------------------------------------------------------
+    # Hot journals (atomiccommit.html 4.2-4.6, lockingv3.html 4.1)
+
+    def _recover_hot_journal(self) -> None:
+        vfs = self.vfs
+        if not vfs.exists(self.journal_path):
+            return
+        if self.file.check_reserved_lock():
+            return                      # a writer is live: the journal is not hot
+        try:
+            jf = vfs.open(self.journal_path, create=False, readonly=self.readonly)
+        except Exception:
+            return
+        escalated = False
+        try:
+            if jf.size() == 0 or jf.read(0, 1) == b"\x00":
+                return                  # empty or zeroed header: not hot
+            if self.readonly:
+                raise ReadOnlyError("attempt to write a readonly database")
+            if self.file.size() == 0:
+                # A journal beside an empty database is stale: just remove it.
+                self._lock(RESERVED)
+                escalated = True
+            else:
+                # PENDING then EXCLUSIVE, never RESERVED: RESERVED would make
+                # other connections think the journal is not hot.
+                self._lock(EXCLUSIVE)
+                escalated = True
+                if not vfs.exists(self.journal_path):
+                    return
+                name = super_journal_name(jf)
+                if name is None or vfs.exists(name):
+                    contents = read_journal(jf, hot=True)
+                    if contents.valid:
+                        self._playback(contents)
+            jf.close()
+            vfs.delete(self.journal_path)
+        finally:
+            jf.close()
+            if escalated:
+                self.file.unlock(SHARED)
+
+    def _playback(self, contents) -> None:
+        f = self.file
+        ps = contents.page_size
+        new_size = contents.initial_pages * ps
+        size = f.size()
+        if size > new_size:
+            f.truncate(new_size)
+        elif size + ps <= new_size:
+            f.write(new_size - ps, bytes(ps))
+        for pgno, data in contents.records:
+            f.write((pgno - 1) * ps, data)
+        f.sync()
+        self.drop_cache()
+
+    # ------------------------------------------------------------------
+    # Write transactions
+
+    def begin_write(self) -> None:
+        if self._in_write:
+            return
+        self._check_open()
+        self._read_before_write = self._in_read
+        if not self._in_read:
+            self.begin_read()
+        try:
+            if self.readonly:
+                raise ReadOnlyError("attempt to write a readonly database")
+            if self._write_refused:
+                if self._write_refused.startswith("attempt"):
+                    raise ReadOnlyError(self._write_refused)
+                raise SQLError(self._write_refused)
+            self._lock(RESERVED)
+        except BaseException:
+            if not self._read_before_write:
+                self.end_read()
+            raise
+        self._in_read = False
+        self._in_write = True
+        self._orig_page_count = self._page_count
+        self._dirty = {}
+        self._journaled = set()
+        self._journal = None
+        self._modified = False
+        self._db_written = False
+        if self._page_count == 0:
+            self._page_size = self._usable = self._new_page_size
+            self._dirty[1] = new_database_page1(self._page_size)
+            self._page_count = 1
+            self._orig_counter = 0
+        else:
+            self._orig_counter = _U32.unpack_from(self.get(1), OFF_CHANGE_COUNTER)[0]
+
+    def _finish_write(self) -> None:
+        self._in_write = False
+        self._dirty = {}
+        self._journaled = set()
+        self._journal = None
+        if self._read_before_write:
+            self._in_read = True
+            self.file.unlock(SHARED)
+        else:
+            self.file.unlock(NONE)
+
+    def commit(self) -> None:
+        if not self._in_write:
+            return
+        if not self._modified:
+            if self._orig_page_count == 0:
+                self._page_count = 0
+            self._finish_write()
+            return
+        page1 = bytearray(self.get(1))
+        counter = (self._orig_counter + 1) & 0xFFFFFFFF
+        _U32.pack_into(page1, OFF_CHANGE_COUNTER, counter)
+        _U32.pack_into(page1, OFF_DB_SIZE, self._page_count)
+        _U32.pack_into(page1, OFF_VERSION_VALID_FOR, counter)
+        _U32.pack_into(page1, OFF_VERSION_NUMBER, SQLITE_VERSION_NUMBER)
+        self.write(1, page1)
+        if self._journal is None:
+            self._journal = JournalWriter(self.vfs, self.journal_path, self._page_size,
+                                          self._orig_page_count)
+        self._journal.sync()
+        self._lock(EXCLUSIVE)        # BusyError here leaves the transaction open
+        try:
+            f = self.file
+            ps = self._page_size
+            self._db_written = True
+            for pgno in sorted(self._dirty):
+                f.write((pgno - 1) * ps, self._dirty[pgno])
+            if f.size() > self._page_count * ps:
+                f.truncate(self._page_count * ps)
+            f.sync()
+            self._journal.close_and_delete()
+        except BaseException:
+            try:
+                self.rollback()
+            except BaseException:
+                # Leave the journal hot for whoever opens the file next.
+                self._abandon()
+            raise
+        self._journal = None
+        cache = self._clean
+        for pgno, data in self._dirty.items():
+            cache[pgno] = data
+        while len(cache) > self.cache_size:
+            cache.popitem(last=False)
+        self._snapshot = (bytes(page1[24:40]), self.file.size())
+        self._finish_write()
+
+    def _abandon(self) -> None:
+        self.drop_cache()
+        self._in_write = False
+        self._in_read = False
+        self._dirty = {}
+        self._journal = None
+        try:
+            self.file.unlock(NONE)
+        except Exception:
+            pass
+
+    def rollback(self) -> None:
+        if not self._in_write:
+            return
+        journal = self._journal
+        self._journal = None
+        if self._db_written and journal is not None:
+            journal.close()
+            jf = self.vfs.open(self.journal_path, create=False)
+            try:
+                contents = read_journal(jf, hot=True)
+            finally:
+                jf.close()
+            if contents.valid:
+                self._lock(EXCLUSIVE)
+                self._playback(contents)
+            self.vfs.delete(self.journal_path)
+        elif journal is not None:
+            journal.close_and_delete()
+        self.node_cache.clear()
+        self._page_count = self._orig_page_count
+        if self._db_written:
+            self.drop_cache()
+            self._load_header()
+        self._finish_write()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            if self._in_write:
+                self.rollback()
+            self.end_read()
+        finally:
+            self.closed = True
+            self.file.close()
+
+    # ------------------------------------------------------------------
+    # Pages
+
+    @property
+    def page_size(self) -> int:
+        return self._page_size
+
+    @page_size.setter
+    def page_size(self, size: int) -> None:
+        """Choose the page size of a database that has no pages yet."""
+        if size < 512 or size > 65536 or size & (size - 1):
+            return
+        self._new_page_size = size
+        if self._page_count == 0 and not self._in_write:
+            self._page_size = self._usable = size
+
+    @property
+    def usable_size(self) -> int:
+        return self._usable
+
+    @property
+    def page_count(self) -> int:
+        return self._page_count
+
+    @property
+    def lock_byte_page(self) -> int:
+        return PENDING_BYTE // self._page_size + 1
+
+    def get(self, pgno: int) -> bytes:
+        data = self._dirty.get(pgno)
+        if data is not None:
+            return data
+        data = self._clean.get(pgno)
+        if data is not None:
+            self._clean.move_to_end(pgno)
+            return data
+        if not (self._in_read or self._in_write):
+            raise InternalEngineError("page read outside a transaction")
+        if pgno < 1 or pgno > self._page_count:
+            raise corrupt(f"page {pgno} out of range 1..{self._page_count}")
+        ps = self._page_size
+        data = self.file.read((pgno - 1) * ps, ps)
+        if len(data) < ps:
+            data = data + bytes(ps - len(data))
+        cache = self._clean
+        cache[pgno] = data
+        if len(cache) > self.cache_size:
+            cache.popitem(last=False)
+        return data
+
+    def write(self, pgno: int, data) -> bytes:
+        """Replace a whole page; returns the stored image (what ``get`` will return)."""
+        if not self._in_write:
+            raise InternalEngineError("page write outside a write transaction")
+        if pgno < 1 or pgno > self._page_count:
+            raise corrupt(f"write to page {pgno} out of range 1..{self._page_count}")
+        if len(data) != self._page_size:
+            raise InternalEngineError("page write of the wrong size")
+        if pgno not in self._journaled:
+            if pgno <= self._orig_page_count:
+                original = self._clean.get(pgno)
+                if original is None:
+                    original = self.file.read((pgno - 1) * self._page_size, self._page_size)
+                    if len(original) < self._page_size:
+                        original += bytes(self._page_size - len(original))
+                if self._journal is None:
+                    self._journal = JournalWriter(self.vfs, self.journal_path,
+                                                  self._page_size, self._orig_page_count)
+                self._journal.append(pgno, original)
+            self._journaled.add(pgno)
+            self._clean.pop(pgno, None)
+        data = bytes(data)
+        self._dirty[pgno] = data
+        self._modified = True
+        return data
+
+    def allocate(self) -> int:
+        """A page for new content: the freelist first, then the end of the file."""
+        if not self._in_write:
+            raise InternalEngineError("allocate outside a write transaction")
+        page1 = self.get(1)
+        trunk = _U32.unpack_from(page1, OFF_FREELIST_TRUNK)[0]
+        count = _U32.unpack_from(page1, OFF_FREELIST_COUNT)[0]
+        if trunk:
+            self._check_freelist_page(trunk)
+            tpage = self.get(trunk)
+            nxt, n = struct.unpack_from(">II", tpage, 0)
+            if n > self._usable // 4 - 2:
+                raise corrupt(f"freelist trunk {trunk} claims {n} leaves")
+            if n > 0:
+                leaf = _U32.unpack_from(tpage, 8 + 4 * (n - 1))[0]
+                self._check_freelist_page(leaf)
+                t = bytearray(tpage)
+                _U32.pack_into(t, 4, n - 1)
+                _U32.pack_into(t, 8 + 4 * (n - 1), 0)
+                self.write(trunk, t)
+                self._set_header_u32(OFF_FREELIST_COUNT, max(count, 1) - 1)
+                return leaf
+            if nxt:
+                self._check_freelist_page(nxt)
+            self._set_header_u32(OFF_FREELIST_TRUNK, nxt)
+            self._set_header_u32(OFF_FREELIST_COUNT, max(count, 1) - 1)
+            return trunk
+        pgno = self._page_count + 1
+        if pgno == self.lock_byte_page:
+            pgno += 1
+        if pgno > 0xFFFFFFFE:
+            from engine.errors import FullError
+            raise FullError("database or disk is full")
+        self._page_count = pgno
+        self._modified = True
+        return pgno
+
+    def _check_freelist_page(self, pgno: int) -> None:
+        if pgno < 2 or pgno > self._page_count or pgno == self.lock_byte_page:
+            raise corrupt(f"freelist page {pgno} out of range")
+
+    def free(self, pgno: int) -> None:
+        """Put a page on the freelist (as a leaf of the first trunk if it has room)."""
+        if not self._in_write:
+            raise InternalEngineError("free outside a write transaction")
+        if pgno < 2 or pgno > self._page_count or pgno == self.lock_byte_page:
+            raise corrupt(f"free of page {pgno} out of range")
+        page1 = self.get(1)
+        trunk = _U32.unpack_from(page1, OFF_FREELIST_TRUNK)[0]
+        count = _U32.unpack_from(page1, OFF_FREELIST_COUNT)[0]
+        if trunk:
+            self._check_freelist_page(trunk)
+            tpage = self.get(trunk)
+            n = _U32.unpack_from(tpage, 4)[0]
+            # SQLite leaves the last six slots of a trunk unused (fileformat2 1.5).
+            if n < self._usable // 4 - 8:
+                t = bytearray(tpage)
+                _U32.pack_into(t, 8 + 4 * n, pgno)
+                _U32.pack_into(t, 4, n + 1)
+                self.write(trunk, t)
+                self._set_header_u32(OFF_FREELIST_COUNT, count + 1)
+                self.node_cache.pop(pgno, None)
+                return
+        page = bytearray(self._page_size)
+        _U32.pack_into(page, 0, trunk)
+        self.write(pgno, page)
+        self._set_header_u32(OFF_FREELIST_TRUNK, pgno)
+        self._set_header_u32(OFF_FREELIST_COUNT, count + 1)
+        self.node_cache.pop(pgno, None)
+
+    # ------------------------------------------------------------------
+    # Header fields
+
+    def _header_u32(self, offset: int) -> int:
+        if self._page_count == 0:
+            return 0
+        return _U32.unpack_from(self.get(1), offset)[0]
+
+    def _set_header_u32(self, offset: int, value: int) -> None:
+        if not self._in_write:
+            raise InternalEngineError("header change outside a write transaction")
+        page = bytearray(self.get(1))
+        _U32.pack_into(page, offset, value & 0xFFFFFFFF)
+        self.write(1, page)
+
+    def _signed(self, offset: int) -> int:
+        v = self._header_u32(offset)
+        return v - (1 << 32) if v >= 1 << 31 else v
+
+    @property
+    def schema_cookie(self) -> int:
+        return self._header_u32(OFF_SCHEMA_COOKIE)
+
+    @schema_cookie.setter
+    def schema_cookie(self, value: int) -> None:
+        self._set_header_u32(OFF_SCHEMA_COOKIE, value)
+
+    @property
+    def user_version(self) -> int:
+        return self._signed(OFF_USER_VERSION)
+
+    @user_version.setter
+    def user_version(self, value: int) -> None:
+        self._set_header_u32(OFF_USER_VERSION, value)
+
+    @property
+    def application_id(self) -> int:
+        return self._signed(OFF_APPLICATION_ID)
+
+    @application_id.setter
+    def application_id(self, value: int) -> None:
+        self._set_header_u32(OFF_APPLICATION_ID, value)
+
+    @property
+    def text_encoding(self) -> int:
+        """1 (UTF-8); 0 in a file whose schema was never written (read as UTF-8)."""
+        return self._header_u32(OFF_TEXT_ENCODING)
+
+    @property
+    def schema_format(self) -> int:
+        return self._header_u32(OFF_SCHEMA_FORMAT)
+
+    @schema_format.setter
+    def schema_format(self, value: int) -> None:
+        self._set_header_u32(OFF_SCHEMA_FORMAT, value)
+
+    @property
+    def file_change_counter(self) -> int:
+        return self._header_u32(OFF_CHANGE_COUNTER)
+
+    @property
+    def default_cache_size(self) -> int:
+        return self._signed(OFF_CACHE_SIZE)
+
+    @default_cache_size.setter
+    def default_cache_size(self, value: int) -> None:
+        self._set_header_u32(OFF_CACHE_SIZE, value)
+
+    @property
+    def freelist_count(self) -> int:
+        return self._header_u32(OFF_FREELIST_COUNT)
+
+    @property
+    def freelist_trunk(self) -> int:
+        return self._header_u32(OFF_FREELIST_TRUNK)
