@@ -10,7 +10,9 @@ failure; passing, it counts as passed and the entry is reported stale.
 
 The file pattern is a glob (``fnmatch``) matched against the file id and
 every trailing part of it after a ``/``, so ``evidence/in1.test`` matches the
-ids ``slt/evidence/in1.test`` and ``evidence/in1.test`` alike.
+ids ``slt/evidence/in1.test`` and ``evidence/in1.test`` alike; when the
+runner knows the file's path it tries the trailing parts of that too (a file
+given alone has the id ``in1.test``).
 """
 
 from __future__ import annotations
@@ -36,9 +38,15 @@ class KnownDifference:
     sqlite3: str | None = None    # sqlite3's answer; None: any failure is the known one
     sqlite_version: str | None = None
 
-    def matches_file(self, file_id: str) -> bool:
-        parts = file_id.split("/")
-        return any(fnmatchcase("/".join(parts[i:]), self.file) for i in range(len(parts)))
+    def matches_file(self, file_id: str, path: str | None = None) -> bool:
+        """Whether the pattern matches the file id or a trailing part of it
+        (or of the file's path, when known: a file given alone has a short id)."""
+        for name in (file_id, path):
+            if name:
+                parts = name.replace("\\", "/").split("/")
+                if any(fnmatchcase("/".join(parts[i:]), self.file) for i in range(len(parts))):
+                    return True
+        return False
 
     def accepts(self, answer: str) -> bool:
         """Whether ``answer`` (the target's, rendered) is sqlite3's answer."""
@@ -62,9 +70,9 @@ class KnownDifferences:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def find(self, file_id: str, line: int) -> KnownDifference | None:
+    def find(self, file_id: str, line: int, path: str | None = None) -> KnownDifference | None:
         for entry in self._by_line.get(line, ()):
-            if entry.matches_file(file_id):
+            if entry.matches_file(file_id, path):
                 return entry
         return None
 

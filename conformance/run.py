@@ -141,7 +141,8 @@ def run_file(path: str, file_id: str) -> FileResult:
         target.reset()
         if oracle is not None:
             oracle.reset()
-        session = FileSession(file_id, target, oracle=oracle, known=_worker["known"])
+        session = FileSession(file_id, target, oracle=oracle, known=_worker["known"],
+                              path=os.path.abspath(path))
         result = run_parsed(parsed, session, progress=_progress_sender())
     except Exception as exc:  # a broken target or a runner bug: report it, go on
         _close_worker()

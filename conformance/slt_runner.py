@@ -135,8 +135,9 @@ class FileSession:
     """
 
     def __init__(self, file_id: str, target, *, oracle=None,
-                 known: KnownDifferences | None = None):
+                 known: KnownDifferences | None = None, path: str | None = None):
         self.file_id = file_id
+        self.path = path
         self.target = target
         self.oracle = oracle
         self.known = known if known is not None and oracle is None else KnownDifferences()
@@ -229,7 +230,7 @@ class FileSession:
     def _apply_known(self, rec, outcome: Outcome) -> Outcome:
         if not self.known.entries:
             return outcome
-        entry = self.known.find(self.file_id, rec.line)
+        entry = self.known.find(self.file_id, rec.line, self.path)
         if entry is None:
             return outcome
         if outcome.status == PASSED:
