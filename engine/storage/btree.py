@@ -49,8 +49,8 @@ from engine.storage.btree_page import (
 )
 from engine.storage.record import get_varint, put_varint
 
-__all__ = ["TableCursor", "create_table", "create_index", "drop_tree", "clear_tree",
-           "tree_pages"]
+__all__ = ["TableCursor", "IndexCursor", "create_table", "create_index", "drop_tree",
+           "clear_tree", "tree_pages"]
 
 _U32 = struct.Struct(">I")
 _U16 = struct.Struct(">H")
@@ -439,59 +439,47 @@ class TableCursor(_Tree):
                 yield rowid, data[p:p + local] + read_overflow(self.pager, ovfl, size - local)
 
     def _walk(self, start: int | None, reverse: bool = False):
-        """Leaves in order (or reverse) from the one that may hold ``start``."""
+        """Leaves ``(pgno, page)`` in order (or reverse), from the one that may
+        hold ``start``.  A page met twice means a damaged tree."""
         if self._empty_schema():
             return
         pager = self.pager
-        node = self._root_node(True)
+        seen = set()
         stack = []
-        while True:
-            if node.ptype == LEAF_TABLE:
-                yield node.pgno, node.data
-                break
-            if node.ptype != INTERIOR_TABLE:
-                raise corrupt(f"page {node.pgno}: not a table b-tree page")
-            if start is not None:
-                i = bisect_left(node.keys, start)
-            else:
-                i = len(node.cells) if reverse else 0
-            stack.append((node, i))
-            if len(stack) > MAX_DEPTH:
-                raise corrupt("b-tree too deep")
-            pgno = node.child(i)
-            if pgno < 1 or pgno > pager.page_count:
-                raise corrupt(f"child page {pgno} out of range")
-            data = pager.get(pgno)
-            ptype = data[100 if pgno == 1 else 0]
-            if ptype == LEAF_TABLE:
-                yield pgno, data
-                break
-            node = self._node(pgno, node)
         step = -1 if reverse else 1
-        while stack:
-            node, i = stack.pop()
-            i += step
-            if i < 0 or i > len(node.cells):
-                continue
-            stack.append((node, i))
-            pgno = node.child(i)
+        pgno = self.root
+        seeking = start is not None
+        while True:
             while True:
-                if pgno < 1 or pgno > pager.page_count:
-                    raise corrupt(f"child page {pgno} out of range")
+                if pgno < 1 or pgno > pager.page_count or pgno in seen:
+                    raise corrupt(f"bad or repeated child page {pgno}")
+                seen.add(pgno)
                 data = pager.get(pgno)
                 ptype = data[100 if pgno == 1 else 0]
                 if ptype == LEAF_TABLE:
                     yield pgno, data
                     break
-                child = self._node(pgno, node)
-                if child.ptype != INTERIOR_TABLE:
+                if ptype != INTERIOR_TABLE:
                     raise corrupt(f"page {pgno}: not a table b-tree page")
-                j = len(child.cells) if reverse else 0
-                stack.append((child, j))
+                node = load_node(pager, pgno)
+                if seeking:
+                    i = bisect_left(node.keys, start)
+                else:
+                    i = len(node.cells) if reverse else 0
+                stack.append((node, i))
                 if len(stack) > MAX_DEPTH:
                     raise corrupt("b-tree too deep")
-                node = child
-                pgno = child.child(j)
+                pgno = node.child(i)
+            seeking = False
+            while stack:
+                node, i = stack.pop()
+                i += step
+                if 0 <= i <= len(node.cells):
+                    stack.append((node, i))
+                    pgno = node.child(i)
+                    break
+            else:
+                return
 
     def scan(self):
         """Every ``(rowid, payload)`` in rowid order."""
@@ -600,3 +588,12 @@ class TableCursor(_Tree):
 
     def clear(self) -> None:
         clear_tree(self.pager, self.root)
+
+
+def __getattr__(name):
+    # Index b-trees live in btree_index (which builds on this module); they
+    # are re-exported here lazily so callers can use ``btree.IndexCursor``.
+    if name in ("IndexCursor", "default_compare", "compare_values"):
+        from engine.storage import btree_index
+        return getattr(btree_index, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

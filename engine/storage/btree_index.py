@@ -133,54 +133,54 @@ class IndexCursor(_Tree):
         (or, reversed, ending at the last key with probe(k) <= 0 when
         ``upper``); all keys when probe is None."""
         pager = self.pager
-        node = self._root_node(False)
+        seen = set()
         stack = []
         step = -1 if reverse else 1
+        pgno = self.root
+        parent = None
+        seeking = probe is not None
         while True:
-            self._check(node)
-            n = len(node.cells)
-            if probe is None:
-                i = n if reverse else 0
-            elif reverse:
-                i = self._upper_bound(node, probe) if upper else n
-            else:
-                i = self._lower_bound(node, probe)
-            if node.leaf:
-                if reverse:
-                    for j in range(i - 1, -1, -1):
-                        yield index_key(pager, node, j)
-                else:
-                    for j in range(i, n):
-                        yield index_key(pager, node, j)
-                break
-            stack.append((node, i))
-            if len(stack) > MAX_DEPTH:
-                raise corrupt("b-tree too deep")
-            node = self._node(node.child(i), node)
-        while stack:
-            node, i = stack.pop()
-            k = i - 1 if reverse else i          # the key between child i and i+step
-            if k < 0 or k >= len(node.cells):
-                continue
-            yield index_key(pager, node, k)
-            i += step
-            stack.append((node, i))
-            child = self._node(node.child(i), node)
+            # Descend to a leaf, yielding its keys.
             while True:
-                self._check(child)
-                if child.leaf:
+                if pgno in seen:
+                    raise corrupt(f"page {pgno} appears twice in one index")
+                seen.add(pgno)
+                node = self._node(pgno, parent) if parent is not None else self._root_node(False)
+                self._check(node)
+                n = len(node.cells)
+                if not seeking:
+                    i = n if reverse else 0
+                elif reverse:
+                    i = self._upper_bound(node, probe) if upper else n
+                else:
+                    i = self._lower_bound(node, probe)
+                if node.leaf:
                     if reverse:
-                        for j in range(len(child.cells) - 1, -1, -1):
-                            yield index_key(pager, child, j)
+                        for j in range(i - 1, -1, -1):
+                            yield index_key(pager, node, j)
                     else:
-                        for j in range(len(child.cells)):
-                            yield index_key(pager, child, j)
+                        for j in range(i, n):
+                            yield index_key(pager, node, j)
                     break
-                j = len(child.cells) if reverse else 0
-                stack.append((child, j))
+                stack.append((node, i))
                 if len(stack) > MAX_DEPTH:
                     raise corrupt("b-tree too deep")
-                child = self._node(child.child(j), child)
+                parent = node
+                pgno = node.child(i)
+            seeking = False
+            # Climb to the next separator key, yield it, then go down its other side.
+            while stack:
+                node, i = stack.pop()
+                k = i - 1 if reverse else i
+                if 0 <= k < len(node.cells):
+                    yield index_key(pager, node, k)
+                    i += step
+                    stack.append((node, i))
+                    parent = node
+                    pgno = node.child(i)
+                    break
+            else:
+                return
 
     # --- reading -------------------------------------------------------
 
@@ -266,11 +266,13 @@ class IndexCursor(_Tree):
         if self._empty_schema():
             return 0
         total = 0
+        seen = set()
         stack = [(self.root, 0)]
         while stack:
             pgno, depth = stack.pop()
-            if depth > MAX_DEPTH:
-                raise corrupt("b-tree too deep")
+            if depth > MAX_DEPTH or pgno in seen:
+                raise corrupt("b-tree too deep or page repeated")
+            seen.add(pgno)
             node = self._node(pgno)
             self._check(node)
             total += len(node.cells)

@@ -16,6 +16,9 @@ way data reaches stable storage).
   (closing any descriptor would drop all of the process's locks).
 * :class:`MemoryVFS` keeps files in a dict (``:memory:`` databases and
   tests); it uses the same in-process lock table without OS locks.
+* :class:`FaultVFS` is a memory VFS that crashes on a chosen operation and
+  then shows the files as a power loss would leave them (only synced data
+  is certain to survive).
 
 OS failures are turned into the engine's errors (``IOErr``, ``FullError``,
 ``CantOpenError``, ``BusyError``); no raw ``OSError`` leaves this module.
@@ -46,7 +49,7 @@ from engine.errors import (
 __all__ = [
     "LockLevel", "NONE", "SHARED", "RESERVED", "PENDING", "EXCLUSIVE",
     "PENDING_BYTE", "RESERVED_BYTE", "SHARED_FIRST", "SHARED_SIZE",
-    "VFS", "VFSFile", "OSVFS", "MemoryVFS", "default_vfs",
+    "VFS", "VFSFile", "OSVFS", "MemoryVFS", "FaultVFS", "SimulatedCrash", "default_vfs",
 ]
 
 
@@ -536,6 +539,115 @@ class MemoryVFS(VFS):
 
     def sync_directory(self, path: str) -> None:
         pass
+
+
+# ---------------------------------------------------------------------------
+# Fault injection (for crash tests and the crash harness)
+
+
+class SimulatedCrash(BaseException):
+    """Raised by :class:`FaultVFS` at the chosen operation.  A BaseException so
+    that no ``except Exception`` recovery code runs, as in a real crash."""
+
+
+class FaultFile(MemoryFile):
+    def __init__(self, vfs: "FaultVFS", name: str, store: _MemoryData, readonly: bool):
+        super().__init__(vfs, name, store, readonly)
+        self._fault_vfs = vfs
+
+    def write(self, offset: int, data: bytes) -> None:
+        self._fault_vfs._operation("write", self.path)
+        self._fault_vfs._pending.setdefault(self.path, []).append((offset, bytes(data)))
+        super().write(offset, data)
+
+    def truncate(self, size: int) -> None:
+        self._fault_vfs._operation("truncate", self.path)
+        self._fault_vfs._pending.setdefault(self.path, []).append((size, None))
+        super().truncate(size)
+
+    def sync(self) -> None:
+        self._fault_vfs._operation("sync", self.path)
+        self._fault_vfs._synced[self.path] = bytes(self._store.data)
+        self._fault_vfs._pending.pop(self.path, None)
+
+    def read(self, offset: int, n: int) -> bytes:
+        self._fault_vfs._operation("read", self.path)
+        return super().read(offset, n)
+
+
+class FaultVFS(MemoryVFS):
+    """A memory VFS that can crash on the N-th matching operation and then
+    show the files as a power loss would leave them.
+
+    ``crash_at(n, op="write", path_suffix="")`` arms a crash at the n-th
+    (1-based) ``op`` ("write", "sync", "truncate", "read", "delete" or "any")
+    on a file whose name ends with ``path_suffix``; from then on every
+    operation raises :class:`SimulatedCrash`.  ``power_loss(keep)`` then
+    rewinds each file to its last synced image plus the unsynced writes
+    ``keep`` selects ("none", "all", or a callable ``(path, index) -> bool``),
+    drops every lock, and disarms the VFS.  File creation and deletion are
+    treated as durable at once.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._synced: dict[str, bytes] = {}
+        self._pending: dict[str, list] = {}
+        self._arm = None
+        self.crashed = False
+        self.counts: dict[str, int] = {}
+
+    def crash_at(self, n: int, op: str = "write", path_suffix: str = "") -> None:
+        self._arm = [n, op, path_suffix]
+
+    def _operation(self, op: str, path: str) -> None:
+        if self.crashed:
+            raise SimulatedCrash(f"{op} after crash")
+        self.counts[op] = self.counts.get(op, 0) + 1
+        arm = self._arm
+        if arm and (arm[1] in (op, "any")) and path.endswith(arm[2]):
+            arm[0] -= 1
+            if arm[0] <= 0:
+                self.crashed = True
+                raise SimulatedCrash(f"crash at {op} of {path}")
+
+    def open(self, path: str, *, create: bool = True, readonly: bool = False) -> FaultFile:
+        if self.crashed:
+            raise SimulatedCrash("open after crash")
+        store = self.files.get(path)
+        if store is None:
+            if not create or readonly:
+                raise CantOpenError("unable to open database file")
+            store = self.files[path] = _MemoryData(path)
+            self._synced[path] = b""
+        return FaultFile(self, path, store, readonly)
+
+    def delete(self, path: str) -> None:
+        self._operation("delete", path)
+        super().delete(path)
+        self._synced.pop(path, None)
+        self._pending.pop(path, None)
+
+    def power_loss(self, keep="none") -> None:
+        for path, store in self.files.items():
+            image = bytearray(self._synced.get(path, b""))
+            for i, (offset, data) in enumerate(self._pending.get(path, [])):
+                if keep == "all" or (callable(keep) and keep(path, i)):
+                    if data is None:
+                        del image[offset:]
+                    else:
+                        if offset > len(image):
+                            image.extend(bytes(offset - len(image)))
+                        image[offset:offset + len(data)] = data
+            store.data = image
+            store.inode = _Inode(path)
+            self._synced[path] = bytes(image)
+        self._pending.clear()
+        self._arm = None
+        self.crashed = False
+
+    def file_bytes(self, path: str) -> bytes:
+        return bytes(self.files[path].data)
 
 
 _default = OSVFS()
