@@ -175,11 +175,20 @@ class SltFile(pytest.File):
         fresh = (self.session_state is None or position < self.next_position
                  or any(_owner.get(k) is not self for k in keys))
         if fresh:
-            target = self._target(*keys[0])
-            oracle = self._target(*keys[1]) if oracle_spec else None
-            target.reset()
-            if oracle is not None:
-                oracle.reset()
+            try:
+                target = self._target(*keys[0])
+                oracle = self._target(*keys[1]) if oracle_spec else None
+                target.reset()
+                if oracle is not None:
+                    oracle.reset()
+            except Exception as exc:  # an engine that cannot be opened: say so once per item
+                for k in keys:
+                    _targets.pop(k, None)
+                    _owner.pop(k, None)
+                self.session_state = None
+                raise SltFailure(f"cannot open target {spec!r}"
+                                 f"{f' or oracle {oracle_spec!r}' if oracle_spec else ''}: "
+                                 f"{type(exc).__name__}: {exc}") from None
             for k in keys:
                 _owner[k] = self
             known = (KnownDifferences.load(self.config.getoption("slt_known"))
