@@ -8,6 +8,7 @@ engine is visible through it.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -82,6 +83,14 @@ def value_from_json(obj):
             return float(obj["real"])
         raise ValueError(f"unknown value form {obj!r}")
     return obj
+
+
+def describe_crash(exc: BaseException) -> str:
+    """``TypeName: message (file:line)`` for an exception that is not an SQL
+    error, the place being the innermost frame, where it was raised."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
 
 
 class TargetError(Exception):

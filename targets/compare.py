@@ -37,7 +37,7 @@ def typed_key(value):
     if rank == 4:
         return (4, bytes(value))
     if rank == 0:
-        return (0, 0)
+        return (0, None)
     return (rank, value)
 
 
@@ -55,9 +55,14 @@ def compare(a: Result, b: Result, *, ordered: bool = False, messages: bool = Tru
         return None
     if a.columns is not None and b.columns is not None and len(a.columns) != len(b.columns):
         return Difference("columns", f"{len(a.columns)} columns vs {len(b.columns)}")
-    widths = {len(r) for r in a.rows} | {len(r) for r in b.rows}
-    if len(widths) > 1:
-        return Difference("columns", f"rows of widths {sorted(widths)}")
+    # A script's rows may come from statements of different widths; only a
+    # width that one side has and the other lacks is a column difference.
+    widths_a = {len(r) for r in a.rows}
+    widths_b = {len(r) for r in b.rows}
+    if widths_a and widths_b and widths_a != widths_b:
+        if len(widths_a) == len(widths_b) == 1:
+            return Difference("columns", f"{widths_a.pop()} columns vs {widths_b.pop()}")
+        return Difference("columns", f"rows of widths {sorted(widths_a)} vs {sorted(widths_b)}")
     if len(a.rows) != len(b.rows):
         return Difference("rows", f"{len(a.rows)} rows vs {len(b.rows)}")
     if ordered:

@@ -20,14 +20,15 @@ that, it
   unfinished CREATE TRIGGER body waits for more input.
 
 :func:`plan_statement` works around each: a leading space (stripped by the
-shell) defuses ``.``/``#``; ``\\r\\n`` is sent as ``\\r\\r\\n``; a
-terminator line is prefixed with an empty comment ``/**/`` (the one change
-to the statement's text, documented in :class:`Plan`); a missing final
-``;`` is appended and an unterminated comment closed.  Where sqlite3 would
-fail at the end of the text (an unterminated quote runs to the end, a
-trigger without ``END``), the unfinishable tail is replaced by an illegal
-token, so the shell fails at that point, and the message is mapped back to
-the one SQLite gives for the original text.
+shell) defuses ``.``/``#``; ``\\r\\n`` is sent as ``\\r\\r\\n``; a missing
+final ``;`` is appended.  None of these changes the outcome.  Two
+rare cases do change the statement's text, though not its meaning (see
+:class:`Plan`): a terminator line is prefixed with an empty comment
+``/**/``, and a comment left open at the end is closed with ``*/``.  Where
+sqlite3 would fail at the end of the text (an unterminated quote runs to
+the end, a trigger without ``END``), the unfinishable tail is replaced by an
+illegal token, so the shell fails at that point, and the message is mapped
+back to the one SQLite gives for the original text.
 """
 
 from __future__ import annotations
@@ -50,9 +51,19 @@ EOF_MARKER = "x'LITMUS_END_OF_INPUT'"
 EOF_MARKER_ERROR = f'unrecognized token: "{EOF_MARKER}"'
 INCOMPLETE = "incomplete input"
 _SEMI_SYNTAX_ERROR = 'near ";": syntax error'
+_UNRECOGNIZED = 'unrecognized token: "'
 
+# Possessive: a doubled quote never ends a string, not even on backtracking.
+# A blob literal ends at its second quote (no doubling there), unless the x
+# ends an identifier, a number or a variable (#x, @x, :x, $x).
+# A TCL-style variable ($a(...), also with @ # :) ends at a ")" or a space,
+# whatever quotes it holds.
 _QUOTES_AND_COMMENTS = re.compile(
-    r"""'[^']*'|"[^"]*"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/|/\*.*|(['"`\[])""", re.S)
+    r"""(?P<variable>(?:(?<![0-9A-Za-z_$\x80-\U0010ffff])\$|[@#:])"""
+    r"""(?:[0-9A-Za-z_$\x80-\U0010ffff]|::)+\([^ \t\n\v\f\r)]*(?P<closed>\))?)"""
+    r"""|(?<![0-9A-Za-z_$\x80-\U0010ffff#@:])[xX]'[^']*'"""
+    r"""|'(?:[^']|'')*+'|"(?:[^"]|"")*+"|`(?:[^`]|``)*+`|\[[^\]]*\]"""
+    r"""|--[^\n]*|/\*.*?\*/|(?P<comment>/\*.*)|(?P<quote>['"`\[])""", re.S)
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,10 @@ class Plan:
     :data:`EOF_MARKER_ERROR`.  ``altered``: a ``/**/`` had to be inserted
     before a line that the shell would otherwise take as a terminator; the
     statement means the same but its text (as stored in sqlite_schema, or as
-    a result column name) differs.
+    a result column name) differs.  The same holds when a comment left open
+    at the end of the statement had to be closed with ``*/`` (or, for a bare
+    ``/*`` at the very end, which SQLite reads as ``/`` and ``*``, spaced as
+    ``/ *``).
     """
 
     lines: str
@@ -100,16 +114,21 @@ def plan_statement(stmt: str) -> Plan:
 def _plan_general(stmt: str) -> Plan:
     body = stmt
     eof_error = None
+    closed_comment = False
     qss = 0
     for line in body.split("\n"):
         qss = quickscan(line, qss)
-    wait = qss & 0xFF
-    if wait and wait != ord("*"):
-        start = _unterminated_token_start(body)
-        eof_error = f'unrecognized token: "{body[start:]}"'
-        body = body[:start] + " " + EOF_MARKER
-    elif wait:
-        body += "*/"
+    if qss & 0xFF:
+        start, token, kind = _unterminated_token(body)
+        if kind != "comment":
+            eof_error = f'unrecognized token: "{token}"'
+            body = body[:start] + " " + EOF_MARKER
+        elif start == len(body) - 2:
+            body = body[:-1] + " *"     # SQLite reads a final "/*" as "/" and "*"
+            closed_comment = True
+        else:
+            body += "*/"
+            closed_comment = True
     appended = False
     if complete_statement(body):
         pass
@@ -128,7 +147,7 @@ def _plan_general(stmt: str) -> Plan:
         if not complete_statement(body):
             raise PlanError("the statement cannot be completed for the shell")
     lines, altered = _shell_lines(body)
-    return Plan(lines, appended, eof_error, altered)
+    return Plan(lines, appended, eof_error, altered or closed_comment)
 
 
 def _shell_lines(body: str) -> tuple[str, bool]:
@@ -228,17 +247,26 @@ def is_terminator_line(line: str) -> bool:
     return quickscan(s, 0) == 0
 
 
-def _unterminated_token_start(text: str) -> int:
-    """Where the token that runs to the end of ``text`` starts: its opening
-    quote, or the X of an X'...' blob literal."""
+def _unterminated_token(text: str) -> tuple[int, str, str]:
+    """Where the shell sees a quote or comment running to the end of
+    ``text``: its start, the token SQLite reads there and its kind.  A quote
+    runs from its opening quote (or the X of an X'...' blob literal) to the
+    end; a TCL-style variable that lacks its ")" but holds a quote or
+    comment start is one illegal token to SQLite; a comment starts at its
+    ``/*``."""
     for m in _QUOTES_AND_COMMENTS.finditer(text):
-        if m.group(1):
-            start = m.start(1)
+        if m.group("variable"):
+            if m.group("closed") is None and _SHELL_OPENERS.search(m.group()):
+                return m.start(), m.group(), "variable"
+        elif m.group("comment"):
+            return m.start(), text[m.start():], "comment"
+        elif m.group("quote"):
+            start = m.start()
             if text[start] == "'" and start > 0 and text[start - 1] in "xX" and \
-                    (start == 1 or not _is_id_char(text[start - 2])):
+                    (start == 1 or not (_is_id_char(text[start - 2]) or text[start - 2] in "#@:")):
                 start -= 1
-            return start
-    raise PlanError("no unterminated quote found")
+            return start, text[start:], "quote"
+    raise PlanError("the shell reads a quote here that SQLite does not")
 
 
 def _is_id_char(c: str) -> bool:
@@ -247,7 +275,8 @@ def _is_id_char(c: str) -> bool:
 
 # ---------------------------------------------------------------- output
 
-_VALUE = re.compile(r"""(?:'((?:[^']+|'')*)'|(NULL)|X'([0-9a-fA-F]*)'|([^,\n']+))([,\n])""")
+_SHELL_OPENERS = re.compile(r"""['"`\[]|/\*""")
+_VALUE = re.compile(r"""(?:'((?:[^']+|'')*)'|(NULL)|X'([0-9a-fA-F]*)'|(-?(?:[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|Inf)))([,\n])""")
 _REAL_CHARS = frozenset(".eEIn")
 
 
@@ -321,8 +350,9 @@ def parse_error(text: str) -> ShellError:
     m = _CONTEXT.search(text)
     if m:
         code, spaces, caret = m.groups()
+        # The shell places the caret by byte offset.
         column = len(spaces) + (0 if caret[0] == "^" else len("error here ---"))
-        at_end = code[column:].rstrip() == ";"
+        at_end = code.encode("utf-8", "surrogateescape")[column:].rstrip() == b";"
         text = text[:m.start()]
     m = _ERROR_PREFIX.match(text)
     if m:
@@ -335,8 +365,15 @@ def parse_error(text: str) -> ShellError:
 
 def message_for(plan: Plan, error: ShellError) -> str:
     """The message SQLite gives for the original statement."""
-    if plan.eof_error is not None and error.message == EOF_MARKER_ERROR:
+    message = error.message
+    if plan.eof_error is not None and message == EOF_MARKER_ERROR:
         return plan.eof_error
-    if plan.appended_semicolon and error.message == _SEMI_SYNTAX_ERROR and error.at_end is not False:
-        return INCOMPLETE
-    return error.message
+    if plan.appended_semicolon:
+        if message == _SEMI_SYNTAX_ERROR and error.at_end is not False:
+            return INCOMPLETE
+        # An illegal token that runs to the end of the text (a TCL-style
+        # variable such as $a(b) took our ";" in.
+        if message.startswith(_UNRECOGNIZED) and message.endswith(';"') and \
+                plan.lines.endswith(message[len(_UNRECOGNIZED):-1] + "\n"):
+            return message[:-2] + '"'
+    return message
