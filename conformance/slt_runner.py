@@ -142,7 +142,7 @@ class FileSession:
         self.oracle = oracle
         self.known = known if known is not None and oracle is None else KnownDifferences()
         self.hash_threshold = DEFAULT_HASH_THRESHOLD
-        self.labels: dict[str, tuple[str, int]] = {}
+        self.labels: dict[str, tuple[str, int, int]] = {}   # label -> (md5, count, line)
         self.halted = False
 
     # ------------------------------------------------------------ dispatch
@@ -178,40 +178,36 @@ class FileSession:
                           f"statement failed: {one_line(result.error)}")
 
     def _query(self, rec: Query) -> Outcome:
-        expected_text = (f"{rec.expected_hash[0]} values hashing to {rec.expected_hash[1]}"
-                         if rec.expected_hash else _cap(list(rec.expected)))
         result = self.target.execute(rec.sql)
         if result.status != OK:
             message = (f"target {result.status}: " if result.status in (TIMEOUT, CRASH)
                        else "query failed: ") + one_line(result.error)
-            return self._fail(rec, expected_text, _status_text(result), message)
+            return self._fail(rec, _expected_text(rec), _status_text(result), message)
         ncols = len(rec.types)
         problem = self._width_problem(result, ncols)
         if problem:
-            return self._fail(rec, expected_text, problem, problem)
+            return self._fail(rec, _expected_text(rec), problem, problem)
         values = sort_values(render_rows(result.rows, rec.types), ncols, rec.sort)
 
-        digest = None
-        if rec.label is not None:
-            digest = values_md5(values)
-            first = self.labels.setdefault(rec.label, (digest, rec.line))
+        digest = values_md5(values) if rec.label or rec.expected_hash else None
         if rec.expected_hash is not None:
-            digest = digest or values_md5(values)
             ok = rec.expected_hash == (len(values), digest)
-            got = f"{len(values)} values hashing to {digest}"
         else:
-            ok = len(values) == len(rec.expected) and values == list(rec.expected)
-            got = None
+            ok = values == list(rec.expected)
+        if rec.label is not None:
+            # Records sharing a label must agree; the later one fails otherwise.
+            first = self.labels.setdefault(rec.label, (digest, len(values), rec.line))
         if not ok:
-            if got is None:
-                got = _cap(values)
-            return self._fail(rec, expected_text, got, "values differ" if rec.expected_hash
-                              is None or len(values) == rec.expected_hash[0]
-                              else f"expected {rec.expected_hash[0]} values, got {len(values)}")
+            if rec.expected_hash is None:
+                return self._fail(rec, _expected_text(rec), _cap(values), "values differ")
+            message = ("values differ" if len(values) == rec.expected_hash[0]
+                       else f"expected {rec.expected_hash[0]} values, got {len(values)}")
+            return self._fail(rec, _expected_text(rec), f"{len(values)} values hashing to {digest}",
+                              message)
         if rec.label is not None and first[0] != digest:
-            return self._fail(rec, f"{len(values)} values hashing to {first[0]}",
+            return self._fail(rec, f"{first[1]} values hashing to {first[0]}",
                               f"{len(values)} values hashing to {digest}",
-                              f"labelled result {rec.label!r} differs from line {first[1]}")
+                              f"labelled result {rec.label!r} differs from line {first[2]}")
         return Outcome(PASSED)
 
     @staticmethod
@@ -270,6 +266,14 @@ class FileSession:
         if diff is not None:
             return self._fail(rec, expected_text, got_text, f"differs from the oracle: {diff}")
         return Outcome(PASSED)
+
+
+def _expected_text(rec: Query) -> str:
+    if rec.expected_hash:
+        return f"{rec.expected_hash[0]} values hashing to {rec.expected_hash[1]}"
+    if len(rec.expected) <= SHOWN_LINES:
+        return "\n".join(rec.expected)
+    return _cap(list(rec.expected))
 
 
 def _flatten(result: Result) -> Result:
