@@ -36,7 +36,7 @@ from engine.sql.ast import (
 )
 from engine.sql.parser_base import NM_KINDS
 from engine.sql.parser_ddl import DDLParser
-from engine.sql.tokenizer import EOF, Token, dequote, tokenize
+from engine.sql.tokenizer import EOF, Token, TokenStream, dequote
 
 __all__ = ["parse", "parse_statements", "parse_expression", "Parser"]
 
@@ -48,11 +48,8 @@ _NOT_COMPILED = (CreateTable, CreateView, CreateTrigger, AlterTable)
 class Parser(DDLParser):
     """Parses the statements of one SQL text, one at a time."""
 
-    def __init__(self, sql: str, tokens: list[Token] | None = None):
-        nul = sql.find("\0")
-        if nul >= 0:
-            sql = sql[:nul]
-        self._init_cursor(sql, tokens if tokens is not None else tokenize(sql))
+    def __init__(self, sql: str):
+        self._init_cursor(TokenStream(sql))
 
     def _reset_statement_state(self) -> None:
         self.depth = 0
@@ -60,6 +57,7 @@ class Parser(DDLParser):
         self.nvar = 0
         self.var_numbers = {}
         self.hex_errors = {}
+        self.compile_errors = []
         self.param_seen = False
         self.int64_min_literal = None
         self.in_trigger = False
@@ -100,6 +98,8 @@ class Parser(DDLParser):
 
     def _raise_compile_errors(self, stmt) -> None:
         """Errors SQLite finds only when it compiles the parsed statement."""
+        if self.compile_errors:
+            raise SQLError(self.compile_errors[0])
         if not self.hex_errors:
             return
         inner = stmt.statement if isinstance(stmt, Explain) else stmt
@@ -325,6 +325,8 @@ def parse_expression(text: str):
         parser._error()
     if parser.pending is not None:
         raise SQLError(parser.pending)
+    if parser.compile_errors:
+        raise SQLError(parser.compile_errors[0])
     if parser.hex_errors:
         raise SQLError("hex literal too big: " + next(iter(parser.hex_errors.values())))
     return expr

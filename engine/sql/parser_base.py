@@ -17,7 +17,7 @@ tokenize.c, expr.c ``sqlite3ExprCheckHeight``).  Two limits are emulated:
 from __future__ import annotations
 
 from engine.errors import SQLError
-from engine.sql.tokenizer import EOF, FALLBACK_KEYWORDS, ILLEGAL, Token, dequote
+from engine.sql.tokenizer import EOF, FALLBACK_KEYWORDS, ILLEGAL, Token, TokenStream, dequote
 
 MAX_PARSER_STACK = 99          # entries above the initial state (YYSTACKDEPTH 100)
 MAX_EXPR_DEPTH = 1000          # SQLITE_MAX_EXPR_DEPTH
@@ -48,11 +48,13 @@ class ParserBase:
     pos: int
     tok: Token
 
-    def _init_cursor(self, sql: str, toks: list[Token], pos: int = 0) -> None:
-        self.sql = sql
-        self.toks = toks
-        self.pos = pos
-        self.tok = toks[pos]
+    def _init_cursor(self, stream: TokenStream) -> None:
+        self.stream = stream
+        self.sql = stream.sql
+        stream.fill(0)
+        self.toks = stream.tokens
+        self.pos = 0
+        self.tok = self.toks[0]
         self.depth = 0
         self.pending = None
 
@@ -74,12 +76,16 @@ class ParserBase:
             raise SQLError(self.pending)
         if tok.kind == EOF:
             return tok
-        self.pos += 1
-        self.tok = self.toks[self.pos]
+        pos = self.pos = self.pos + 1
+        if pos >= self.stream.available:
+            self.stream.fill(pos)
+        self.tok = self.toks[pos]
         return tok
 
     def _peek(self, ahead: int = 1) -> Token:
         i = self.pos + ahead
+        if i >= self.stream.available:
+            self.stream.fill(i)
         toks = self.toks
         return toks[i] if i < len(toks) else toks[-1]
 

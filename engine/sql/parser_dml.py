@@ -8,7 +8,8 @@ schema-qualified table).
 from __future__ import annotations
 
 from engine.sql.ast import (
-    Assignment, Collate, Delete, IndexedColumn, Insert, TableRef, Update, Upsert,
+    Assignment, Collate, Delete, IndexedColumn, Insert, RowValue, Subquery, TableRef,
+    Update, Upsert,
 )
 from engine.sql.parser_select import SelectParser
 
@@ -154,12 +155,19 @@ class DMLParser(SelectParser):
         assignments = []
         later = extra + 2
         while True:
-            if self.tok.kind == "LP":
+            vector = self.tok.kind == "LP"
+            if vector:
                 names = self._parse_idlist()
             else:
                 names = (self._nm(),)
             self._expect("EQ")
-            assignments.append(Assignment(names, self._expr_at(extra)[0]))
+            expr = self._expr_at(extra)[0]
+            if vector and type(expr) is not Subquery:
+                # sqlite3ExprListAppendVector(): a subquery is checked later.
+                width = len(expr.items) if type(expr) is RowValue else 1
+                if width != len(names):
+                    self._defer(f"{len(names)} columns assigned {width} values")
+            assignments.append(Assignment(names, expr))
             if not self._accept("COMMA"):
                 return tuple(assignments)
             extra = later

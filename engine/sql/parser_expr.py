@@ -479,6 +479,8 @@ class ExprParser(ParserBase):
                 self._expect("RP")
             else:
                 over = self._nm()
+        if distinct and over is not None:
+            self._defer("DISTINCT is not supported for window functions")
         if len(args) > MAX_FUNCTION_ARG:
             self._defer(f"too many arguments on function {name_tok.text}")
         node = FunctionCall(name, args, distinct, star, filter_, over)
@@ -545,12 +547,11 @@ class ExprParser(ParserBase):
             self._error()
         self._next()
         self._expect("COMMA")
-        self._enter(4)
-        message, h = self._expr(P_OR)
-        self.depth -= 4
+        # 3.40's grammar takes a name or string here, not an expression.
+        message = Literal(self._nm())
         self._expect("RP")
         self._touch(6)
-        return Raise(kind, message), self._height(h + 1)
+        return Raise(kind, message), 1
 
     # -- type names --------------------------------------------------------
 

@@ -16,7 +16,7 @@ from engine.sql.ast import (
 from engine.sql.parser_base import (
     ALIAS_KINDS, IDS_KINDS, JOIN_KEYWORDS, MAX_COMPOUND_SELECT, NM_KINDS,
 )
-from engine.sql.parser_expr import P_OR, P_CMP, ExprParser
+from engine.sql.parser_expr import _PRIMARY_KEYWORDS, P_OR, ExprParser
 from engine.sql.tokenizer import dequote
 
 _COMPOUND_OPS = frozenset({"UNION", "INTERSECT", "EXCEPT"})
@@ -147,6 +147,12 @@ class SelectParser(ExprParser):
             if self.last_select_height > height:
                 height = self.last_select_height
         self.last_select_height = height
+        for i, part in enumerate(parts):
+            if part.rows > 1:
+                if ops and i == 0:
+                    self._check_values_widths(part.body, parts[1].body, ops[0])
+                else:
+                    self._check_values_widths(part.body)
         if ops:
             self._check_compound(parts, ops)
         body = parts[0].body
@@ -265,17 +271,34 @@ class SelectParser(ExprParser):
                     break
                 extra = later_extra
             self._expect("RP")
-            if width is None:
-                width = len(items)
-            elif len(items) != width:
-                self._defer("all VALUES must have the same number of terms")
             rows.append(tuple(items))
-            if self.tok.kind != "COMMA" or self._peek().kind != "LP":
+            if self.tok.kind != "COMMA":
                 break
             self._next()
             first_extra, later_extra = 3, 5
         self.last_select_height = height
         return _OneSelect(Values(tuple(rows)), rows=len(rows))
+
+    def _check_values_widths(self, values: Values, next_member=None, op=None) -> None:
+        """Rows of one VALUES must have one width.  SQLite finds a mismatch
+        only when it compiles the statement (multiSelect()), so the message
+        waits in ``compile_errors``.  As the first member of a compound, its
+        last row is first compared with the next member."""
+        widths = [len(row) for row in values.rows]
+        if len(set(widths)) == 1:
+            return
+        next_width = None
+        if isinstance(next_member, Values):
+            next_width = len(next_member.rows[-1])
+        elif isinstance(next_member, SelectCore) and not any(
+                isinstance(c, Star) for c in next_member.columns):
+            next_width = len(next_member.columns)
+        if next_width is not None and next_width != widths[-1]:
+            message = (f"SELECTs to the left and right of {op} do not have the same "
+                       "number of result columns")
+        else:
+            message = "all VALUES must have the same number of terms"
+        self.compile_errors.append(message)
 
     # -- result columns ------------------------------------------------------
 
@@ -291,7 +314,8 @@ class SelectParser(ExprParser):
                 self._touch(extra + 3)
                 columns.append(Star())
                 height = max(height, 1)
-            elif tok.kind in NM_KINDS and self._peek().kind == "DOT" and self._peek(2).kind == "STAR":
+            elif (tok.kind in NM_KINDS and tok.kind not in _PRIMARY_KEYWORDS
+                  and self._peek().kind == "DOT" and self._peek(2).kind == "STAR"):
                 table = self._nm()
                 self._next()
                 self._next()
@@ -470,5 +494,3 @@ class SelectParser(ExprParser):
             if not self._accept("COMMA"):
                 return tuple(windows)
 
-
-__all__ = ["SelectParser", "P_CMP"]

@@ -16,6 +16,7 @@ as ``unrecognized token: "..."`` only when it reaches it, as SQLite does.
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 __all__ = [
     "Token", "tokenize", "complete_statement", "KEYWORDS", "FALLBACK_KEYWORDS",
@@ -72,25 +73,39 @@ _OPERATORS = {
 
 # SQLite's IdChar(): letters, digits, '_', '$' and every non-ASCII character.
 _IDCHAR = r"A-Za-z0-9_$\x80-\U0010FFFF"
+_NUMBER = r"(?>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
 
+# Each match is (skipped whitespace and comments, one token).  Where
+# tokenize.c gives a malformed token a particular extent, the pattern
+# reproduces it: a bad number swallows the identifier characters after it, a
+# bad blob runs to its closing quote, an unterminated quote to the end of the
+# input.  The token is classified afterwards by its first character.
 _TOKEN_RE = re.compile(
-    r"(?P<space>[ \t\n\f\r][ \t\n\v\f\r]*|\ufeff|--[^\n]*|/\*(?:[\s\S]*?\*/|[\s\S]+))"
-    r"|(?P<word>[A-WYZa-wyz_\x80-\U0010FFFF][" + _IDCHAR + r"]*+)"
-    r"|(?P<blob>[xX]'[^']*+'?)"
-    r"|(?P<xword>[xX][" + _IDCHAR + r"]*+)"
-    r"|(?P<hex>0[xX][0-9a-fA-F]++)"
-    r"|(?P<number>(?>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(?![" + _IDCHAR + r"]))"
-    r"|(?P<badnumber>(?>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)[" + _IDCHAR + r"]+)"
-    r"|(?P<op>->>|->|\|\||==|<=|<>|<<|>=|>>|!=|[-();,.+*/%&~|=<>])"
-    r"|(?P<string>'(?>(?:[^']|'')*)')"
-    r"|(?P<quoted>\"(?>(?:[^\"]|\"\")*)\"|`(?>(?:[^`]|``)*)`|\[[^\]]*\])"
-    r"|(?P<qvar>\?\d*)"
-    r"|(?P<var>[$@:#])"
-    r"|(?P<unterminated>['\"`\[][\s\S]*)"
+    r"((?:[ \t\n\f\r][ \t\n\v\f\r]*+|--[^\n]*|/\*(?:[\s\S]*?\*/|[\s\S]+)|\ufeff)*+)"
+    r"([A-WYZa-wyz_\x80-\U0010FFFF][" + _IDCHAR + r"]*+"
+    r"|[(),;*+]|==|=|->>|->|-|\|\||\||<=|<>|<<|<|>=|>>|>|!=|\.(?!\d)|[/%&~]"
+    r"|0[xX][0-9a-fA-F]++"
+    r"|" + _NUMBER + r"[" + _IDCHAR + r"]*+"
+    r"|'(?>(?:[^']|'')*)'"
+    r"|\"(?>(?:[^\"]|\"\")*)\"|`(?>(?:[^`]|``)*)`|\[[^\]]*\]"
+    r"|[xX]'[^']*'?"
+    r"|[xX][" + _IDCHAR + r"]*+"
+    r"|\?\d*|[$@:#](?:::)*[" + _IDCHAR + r"](?:[" + _IDCHAR + r"]|::)*(?:\([^\s)]*\)?)?"
+    r"|['\"`\[][\s\S]*"
+    r"|[$@:#](?:::)*|[\s\S]|)"  # empty only at the end of the input
 )
+_GOOD_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|\[[^\]]*\]")
+_GOOD_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
+_GOOD_NUMBER = re.compile(_NUMBER)
+_GOOD_BLOB = re.compile(r"[xX]'(?:[0-9a-fA-F][0-9a-fA-F])*'")
 
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
-_IDCHAR_RE = re.compile("[" + _IDCHAR + "]")
+# What a token is, by its first character.
+_WORD, _OP, _NUM, _QUOTE, _VAR, _OTHER = range(6)
+_FIRST = {c: _WORD for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"}
+_FIRST.update({c: _OP for c in "(),;*+=-|<>!/%&~"})
+_FIRST.update({c: _NUM for c in "0123456789."})
+_FIRST.update({c: _QUOTE for c in "'\"`["})
+_FIRST.update({c: _VAR for c in "?$@:#"})
 
 
 class Token:
@@ -118,130 +133,121 @@ class Token:
         return hash((self.kind, self.start))
 
 
-def _variable_length(sql: str, start: int) -> tuple[int, bool]:
-    """Length of a ``$name``/``@name``/``:name``/``#name`` parameter starting at
-    ``start`` and whether it is well formed (tokenize.c, CC_VARALPHA)."""
-    n = len(sql)
-    i = start + 1
-    named = 0
-    ok = True
-    while i < n:
-        c = sql[i]
-        if _IDCHAR_RE.match(c):
-            named += 1
-            i += 1
-        elif c == "(" and named:
-            i += 1
-            while i < n and not sql[i].isspace() and sql[i] != ")":
-                i += 1
-            if i < n and sql[i] == ")":
-                i += 1
+_WINDOW_WORDS = frozenset({"WINDOW", "OVER", "FILTER"})
+
+
+def _scan(sql: str):
+    """Yield the tokens of ``sql`` (WINDOW, OVER and FILTER not yet
+    classified), then an EOF token."""
+    keywords = KEYWORDS
+    operators = _OPERATORS
+    first_class = _FIRST
+    for m in _TOKEN_RE.finditer(sql):
+        text = m.group(2)
+        if not text:
+            break
+        end = m.end(2)
+        cls = first_class.get(text[0], _OTHER)
+        if cls == _WORD or (cls == _OTHER and text[0] >= "\x80"):
+            if text[0] in "xX" and len(text) > 1 and text[1] == "'":
+                kind = BLOB if _GOOD_BLOB.fullmatch(text) else ILLEGAL
             else:
-                ok = False
-            break
-        elif c == ":" and i + 1 < n and sql[i + 1] == ":":
-            i += 2
+                kind = text.upper() if text.isascii() else ID
+                if kind not in keywords:
+                    kind = ID
+        elif cls == _OP:
+            kind = operators.get(text, ILLEGAL)
+        elif cls == _NUM:
+            if text == ".":
+                kind = "DOT"
+            elif len(text) > 1 and text[1] in "xX" and text[0] == "0":
+                kind = INTEGER if _GOOD_HEX.fullmatch(text) else ILLEGAL
+            elif _GOOD_NUMBER.fullmatch(text):
+                kind = FLOAT if ("." in text or "e" in text or "E" in text) else INTEGER
+            else:
+                kind = ILLEGAL
+        elif cls == _QUOTE:
+            if _GOOD_QUOTED.fullmatch(text):
+                kind = STRING if text[0] == "'" else ID
+            else:
+                kind = ILLEGAL
+        elif cls == _VAR:
+            if text[0] == "?":
+                kind = VARIABLE
+            elif text[1:].strip(":") == "":
+                kind = ILLEGAL  # no name after the prefix
+            elif "(" in text and text[-1] != ")":
+                kind = ILLEGAL  # "$name(..." without its closing parenthesis
+            else:
+                kind = VARIABLE
         else:
-            break
-    return i - start, ok and named > 0
+            kind = ILLEGAL
+        yield Token(kind, text, end - len(text), end)
+    n = len(sql)
+    yield Token(EOF, "", n, n)
+
+
+class TokenStream:
+    """Tokens produced on demand, as SQLite's parser pulls them one at a
+    time: an error early in a long text is found without scanning the rest.
+    ``tokens`` grows as ``fill()`` is called; ``available`` tokens of it are
+    final (WINDOW, OVER and FILTER need two tokens of context)."""
+
+    BATCH = 128
+
+    def __init__(self, sql: str):
+        nul = sql.find("\0")
+        if nul >= 0:
+            sql = sql[:nul]  # a NUL ends the input, as it ends a C string
+        self.sql = sql
+        self.tokens: list[Token] = []
+        self.available = 0
+        self._scanner = _scan(sql)
+        self._done = False
+
+    def fill(self, index: int) -> None:
+        """Make ``tokens[index]`` final if the input has that many tokens."""
+        tokens = self.tokens
+        while not self._done and len(tokens) <= index + 2:
+            before = len(tokens)
+            tokens.extend(islice(self._scanner, self.BATCH))
+            if len(tokens) - before < self.BATCH or tokens[-1].kind == EOF:
+                self._done = True
+        end = len(tokens) if self._done else len(tokens) - 2
+        for i in range(self.available, end):
+            if tokens[i].kind in _WINDOW_WORDS:
+                _classify_window_keyword(tokens, i)
+        if end > self.available:
+            self.available = end
 
 
 def tokenize(sql: str) -> list[Token]:
-    """Split ``sql`` into tokens, ending with an ``EOF`` token.
-
-    A NUL character ends the input, as it ends a C string for SQLite."""
-    nul = sql.find("\0")
-    if nul >= 0:
-        sql = sql[:nul]
-    tokens: list[Token] = []
-    append = tokens.append
-    match = _TOKEN_RE.match
-    keywords = KEYWORDS
-    operators = _OPERATORS
-    pos = 0
-    n = len(sql)
-    while pos < n:
-        m = match(sql, pos)
-        if m is None:
-            append(Token(ILLEGAL, sql[pos], pos, pos + 1))
-            pos += 1
-            continue
-        group = m.lastgroup
-        end = m.end()
-        text = m.group()
-        if group == "space":
-            pass
-        elif group == "word" or group == "xword":
-            upper = text.upper() if text.isascii() else None
-            append(Token(upper if upper in keywords else ID, text, pos, end))
-        elif group == "op":
-            append(Token(operators[text], text, pos, end))
-        elif group == "number":
-            kind = FLOAT if ("." in text or "e" in text or "E" in text) else INTEGER
-            append(Token(kind, text, pos, end))
-        elif group == "string":
-            append(Token(STRING, text, pos, end))
-        elif group == "quoted":
-            append(Token(ID, text, pos, end))
-        elif group == "hex":
-            append(Token(INTEGER, text, pos, end))
-        elif group == "blob":
-            digits = text[2:-1] if text.endswith("'") and len(text) > 2 else None
-            if (digits is not None and len(digits) % 2 == 0
-                    and all(c in _HEX_DIGITS for c in digits)):
-                append(Token(BLOB, text, pos, end))
-            else:
-                # tokenize.c: the bad blob runs to the next quote, inclusive.
-                i = pos + 2
-                while i < n and sql[i] in _HEX_DIGITS:
-                    i += 1
-                if i < n and sql[i] == "'" and (i - pos) % 2 == 0:
-                    i += 1
-                else:
-                    while i < n and sql[i] != "'":
-                        i += 1
-                    if i < n:
-                        i += 1
-                end = i
-                append(Token(ILLEGAL, sql[pos:end], pos, end))
-        elif group == "qvar":
-            append(Token(VARIABLE, text, pos, end))
-        elif group == "var":
-            length, ok = _variable_length(sql, pos)
-            end = pos + length
-            append(Token(VARIABLE if ok else ILLEGAL, sql[pos:end], pos, end))
-        elif group == "badnumber":
-            append(Token(ILLEGAL, text, pos, end))
-        else:  # unterminated quote or bracket: the rest of the input
-            append(Token(ILLEGAL, text, pos, end))
-        pos = end
-    append(Token(EOF, "", n, n))
-    _classify_window_keywords(tokens)
-    return tokens
+    """All tokens of ``sql``, ending with an ``EOF`` token.  A NUL character
+    ends the input, as it ends a C string for SQLite."""
+    stream = TokenStream(sql)
+    stream.fill(1 << 62)
+    return stream.tokens
 
 
 _ID_LIKE = frozenset({ID, STRING, "CROSS", "FULL", "INNER", "LEFT", "NATURAL",
                       "OUTER", "RIGHT", "WINDOW", "OVER"}) | FALLBACK_KEYWORDS
 
 
-def _classify_window_keywords(tokens: list[Token]) -> None:
+def _classify_window_keyword(tokens: list[Token], i: int) -> None:
     """WINDOW, OVER and FILTER are keywords only in context (tokenize.c,
-    analyzeWindowKeyword and friends); elsewhere they are identifiers."""
-    for i, tok in enumerate(tokens):
-        kind = tok.kind
-        if kind == "WINDOW":
-            if not (tokens[i + 1].kind in _ID_LIKE and i + 2 < len(tokens)
-                    and tokens[i + 2].kind == "AS"):
-                tok.kind = ID
-        elif kind == "OVER":
-            prev = tokens[i - 1].kind if i else None
-            if not (prev == "RP" and (tokens[i + 1].kind == "LP"
-                                      or tokens[i + 1].kind in _ID_LIKE)):
-                tok.kind = ID
-        elif kind == "FILTER":
-            prev = tokens[i - 1].kind if i else None
-            if not (prev == "RP" and tokens[i + 1].kind == "LP"):
-                tok.kind = ID
+    analyzeWindowKeyword and friends); elsewhere they are identifiers.
+    ``tokens[i + 1]`` and ``tokens[i + 2]`` are still as scanned."""
+    tok = tokens[i]
+    kind = tok.kind
+    after = tokens[i + 1].kind if i + 1 < len(tokens) else EOF
+    if kind == "WINDOW":
+        if not (after in _ID_LIKE and i + 2 < len(tokens) and tokens[i + 2].kind == "AS"):
+            tok.kind = ID
+    elif kind == "OVER":
+        if not ((tokens[i - 1].kind if i else None) == "RP" and (after == "LP" or after in _ID_LIKE)):
+            tok.kind = ID
+    elif not ((tokens[i - 1].kind if i else None) == "RP" and after == "LP"):  # FILTER
+        tok.kind = ID
 
 
 def dequote(text: str) -> str:
