@@ -31,7 +31,7 @@ from engine.storage.btree_page import (
     LEAF_INDEX,
     LEAF_TABLE,
     MAX_DEPTH,
-    NODE_CACHE_LIMIT,
+    cache_node,
     Node,
     pad_cell,
     trim_index_cell,
@@ -142,10 +142,15 @@ class _Tree:
         return self.root == 1 and self.pager.page_count == 0
 
     def _node(self, pgno: int, parent: Node | None = None) -> Node:
-        if pgno < 1 or pgno > self.pager.page_count:
+        pager = self.pager
+        if pgno < 1 or pgno > pager.page_count:
             raise corrupt(f"child page {pgno} out of range")
-        node = load_node(self.pager, pgno)
-        if parent is not None and node.intkey != parent.intkey:
+        data = pager.get(pgno)
+        node = pager.node_cache.get(pgno)
+        if node is None or node.data is not data:
+            node = load_node(pager, pgno)
+        # Table pages have types 5 and 13, index pages 2 and 10.
+        if parent is not None and (node.ptype ^ parent.ptype) & 7:
             raise corrupt(f"page {pgno}: mixed table and index pages in one tree")
         return node
 
@@ -194,16 +199,13 @@ class _Tree:
         _U16.pack_into(buf, p, start)
         _U16.pack_into(buf, hdr + 3, n + 1)
         _U16.pack_into(buf, hdr + 5, start)
-        cells = list(leaf.cells)
-        cells.insert(i, cell)
-        keys = list(leaf.keys)
-        keys.insert(i, key)
-        node = Node(pgno, leaf.ptype, cells, keys, 0, None)
-        node.data = self.pager.write(pgno, buf)
-        cache = self.pager.node_cache
-        if len(cache) >= NODE_CACHE_LIMIT:
-            cache.clear()
-        cache[pgno] = node
+        stored = self.pager.write(pgno, buf)
+        # Only now that the page is written does the cached node change, in
+        # place (iterators over this tree are not guaranteed across writes).
+        leaf.cells.insert(i, cell)
+        leaf.keys.insert(i, key)
+        leaf.data = stored
+        cache_node(self.pager.node_cache, leaf)
         return True
 
     def _split(self, ptype: int, cells: list, keys: list, right: int, cap: int, append: bool):

@@ -86,8 +86,28 @@ class IndexCursor(_Tree):
 
     def _find(self, node, key) -> tuple[int, bool]:
         """Position of ``key`` in ``node``: (index, exact match)."""
-        cmp = self.compare
         pager = self.pager
+        if self.compare is default_compare:
+            # Python's own tuple order is SQLite's whenever it is defined
+            # (it raises TypeError across storage classes or on NULLs).
+            keys = node.keys
+            lo, hi = 0, len(keys)
+            try:
+                while lo < hi:
+                    mid = (lo + hi) >> 1
+                    k = keys[mid]
+                    if k is None:
+                        k = index_key(pager, node, mid)
+                    if k == key:
+                        return mid, True
+                    if k < key:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                return lo, False
+            except TypeError:
+                pass
+        cmp = self.compare
         lo, hi = 0, len(node.cells)
         while lo < hi:
             mid = (lo + hi) >> 1

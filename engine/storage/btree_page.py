@@ -37,7 +37,7 @@ LEAF_TABLE = 13
 _PAGE_TYPES = (INTERIOR_INDEX, INTERIOR_TABLE, LEAF_INDEX, LEAF_TABLE)
 
 MAX_DEPTH = 20          # SQLite's BTCURSOR_MAX_DEPTH: deeper trees are corrupt
-NODE_CACHE_LIMIT = 512
+NODE_CACHE_LIMIT = 1024
 
 _U32 = struct.Struct(">I")
 _U16 = struct.Struct(">H")
@@ -232,11 +232,15 @@ def write_node(pager, node: Node) -> Node:
     header = old[:100] if node.pgno == 1 else None
     buf = serialize_node(node, pager.page_size, pager.usable_size, header, old)
     node.data = pager.write(node.pgno, buf)
-    cache = pager.node_cache
-    if len(cache) >= NODE_CACHE_LIMIT:
-        cache.clear()
-    cache[node.pgno] = node
+    cache_node(pager.node_cache, node)
     return node
+
+
+def cache_node(cache: dict, node: Node) -> None:
+    """Remember a parsed node; the oldest entry goes when the cache is full."""
+    if len(cache) >= NODE_CACHE_LIMIT and node.pgno not in cache:
+        del cache[next(iter(cache))]
+    cache[node.pgno] = node
 
 
 def load_node(pager, pgno: int, cache: bool = True) -> Node:
@@ -246,10 +250,7 @@ def load_node(pager, pgno: int, cache: bool = True) -> Node:
         return node
     node = parse_node(pgno, data, pager.usable_size)
     if cache:
-        nc = pager.node_cache
-        if len(nc) >= NODE_CACHE_LIMIT:
-            nc.clear()
-        nc[pgno] = node
+        cache_node(pager.node_cache, node)
     return node
 
 

@@ -129,12 +129,14 @@ class Pager:
     # ------------------------------------------------------------------
     # Locks
 
-    def _lock(self, level) -> None:
+    def _retry(self, attempt) -> None:
+        """Run ``attempt`` until it stops raising BusyError or the busy
+        timeout runs out (the busy handler of SQLite)."""
         deadline = None
         delay = 0.001
         while True:
             try:
-                self.file.lock(level)
+                attempt()
                 return
             except BusyError:
                 if self.busy_timeout <= 0:
@@ -146,6 +148,9 @@ class Pager:
                     raise
                 time.sleep(min(delay, max(0.0, deadline - now)))
                 delay = min(delay * 2, 0.1)
+
+    def _lock(self, level) -> None:
+        self._retry(lambda: self.file.lock(level))
 
     # ------------------------------------------------------------------
     # Read transactions
@@ -314,20 +319,21 @@ class Pager:
             return
         self._check_open()
         self._read_before_write = self._in_read
-        if not self._in_read:
-            self.begin_read()
-        try:
-            if self.readonly:
-                raise ReadOnlyError("attempt to write a readonly database")
-            if self._write_refused:
-                if self._write_refused.startswith("attempt"):
-                    raise ReadOnlyError(self._write_refused)
-                raise SQLError(self._write_refused)
-            self._lock(RESERVED)
-        except BaseException:
-            if not self._read_before_write:
-                self.end_read()
-            raise
+        if self._in_read:
+            # Already reading: waiting here could deadlock with another
+            # writer waiting for our SHARED lock to go, so SQLite does not.
+            self._check_writable()
+            self.file.lock(RESERVED)
+        else:
+            def attempt():
+                self.begin_read()
+                try:
+                    self._check_writable()
+                    self.file.lock(RESERVED)
+                except BaseException:
+                    self.end_read()
+                    raise
+            self._retry(attempt)
         self._in_read = False
         self._in_write = True
         self._orig_page_count = self._page_count
@@ -343,6 +349,14 @@ class Pager:
             self._orig_counter = 0
         else:
             self._orig_counter = _U32.unpack_from(self.get(1), OFF_CHANGE_COUNTER)[0]
+
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise ReadOnlyError("attempt to write a readonly database")
+        if self._write_refused:
+            if self._write_refused.startswith("attempt"):
+                raise ReadOnlyError(self._write_refused)
+            raise SQLError(self._write_refused)
 
     def _finish_write(self) -> None:
         self._in_write = False
