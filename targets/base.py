@@ -25,12 +25,22 @@ class Result:
 
     ``rows`` are tuples of Python values whose types are SQLite's storage
     classes: None (NULL), int (INTEGER), float (REAL), str (TEXT), bytes (BLOB).
+    Text that is not valid UTF-8 is decoded with ``surrogateescape``.
     When a script holds several statements, ``rows`` are the rows of all of
     them in order (as the sqlite3 shell prints them) and ``columns`` are those
     of the last statement that returned rows.  ``columns`` is None when the
-    target cannot tell (the sqlite3 shell prints no header for an empty
-    result).  On an error, the statements before the failing one have taken
-    effect and the ones after it have not run.
+    target cannot tell: the sqlite3 shell prints no header for an empty
+    result, so it reports None whenever the last statement printed no rows.
+    (``compare()`` checks the column count only when both sides know it.)
+
+    A script is split into statements as sqlite3_complete() splits it
+    (:func:`targets.script.split_statements`), each keeping its semicolon,
+    and ends at its first U+0000 as for sqlite3_exec().  On an error, the
+    statements before the failing one have taken effect and the ones after
+    it have not run; ``rows`` then hold the rows of the statements that
+    completed, not the partial output of the failing one.  On a timeout or
+    crash the target has been restarted and ``error`` says whether the
+    database state was lost.
     """
 
     status: str = OK

@@ -4,21 +4,25 @@ DB-API (DESIGN.md, "Targets").  Nothing below ``engine.connect`` is used.
 The connection runs in autocommit mode (``isolation_level=None``), as the
 sqlite3 shell does.  A script is split with
 :func:`targets.script.split_statements` (semicolons kept, as sqlite3 sees
-them) and run one statement at a time; the first error stops it.
+them; text ends at its first U+0000) and run one statement at a time; the
+first error stops it.
 
 - An ``engine.Error`` is status ``error`` with ``str(exc)``, SQLite's message.
 - Any other exception is a bug in the engine: status ``crash`` with
   ``TypeName: message (file:line)`` of the innermost frame; the connection
   is then replaced, so later statements start from a fresh database.
 - A statement still running after ``timeout`` seconds is interrupted with
-  ``conn.interrupt()`` from a watchdog thread; it is reported as
-  ``timeout`` and the connection replaced.  An engine that never checks for
-  the interrupt cannot be stopped from inside the process: ``execute`` then
-  waits for it.
+  ``conn.interrupt()`` from a watchdog thread; it is reported as ``timeout``
+  and the connection replaced.  A process cannot be killed here, so for an
+  engine that does not notice the interrupt within ``kill_after`` seconds
+  (a loop that never checks the flag) the watchdog raises an exception in
+  the thread running the statement, which unwinds the engine's Python
+  code.  The timeout message says which of the two stopped the statement.
 """
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
 import threading
@@ -28,34 +32,51 @@ from .base import CRASH, ERROR, OK, TIMEOUT, Result, TargetError, describe_crash
 from .script import split_statements
 
 
-class _Watchdog:
-    """One thread that calls ``action`` when an armed deadline passes."""
+class _Stopped(BaseException):
+    """Raised by the watchdog inside a statement that ignored the interrupt.
+    A BaseException, so that ``except Exception`` in the engine lets it by."""
 
-    def __init__(self):
+
+def _raise_in_thread(thread_id: int, exc_type) -> None:
+    """Schedules ``exc_type`` in another thread (None clears a pending one)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exc_type) if exc_type is not None else None)
+
+
+class _Watchdog:
+    """One thread per target: at the deadline it calls ``interrupt``; if the
+    statement is still running ``kill_after`` seconds later it raises
+    :class:`_Stopped` in the thread that armed it."""
+
+    def __init__(self, kill_after: float):
+        self.kill_after = kill_after
         self._cond = threading.Condition()
         self._deadline: float | None = None
-        self._action = None
-        self._generation = 0
-        self.fired = False
+        self._interrupt = None
+        self._thread_id = 0
+        self._stage = 0            # 0 armed/idle, 1 interrupted, 2 exception raised
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="litmus-engine-watchdog", daemon=True)
         self._thread.start()
 
-    def arm(self, seconds: float, action) -> None:
+    def arm(self, seconds: float, interrupt) -> None:
         with self._cond:
-            self._generation += 1
             self._deadline = time.monotonic() + seconds
-            self._action = action
-            self.fired = False
+            self._interrupt = interrupt
+            self._thread_id = threading.get_ident()
+            self._stage = 0
             self._cond.notify()
 
-    def disarm(self) -> bool:
-        """Stops the countdown; True when the action had already run."""
+    def disarm(self) -> int:
+        """Stops the countdown and returns how far it got: 0 (in time),
+        1 (interrupted) or 2 (stopped by an exception).  A stopping exception
+        not delivered yet is withdrawn."""
         with self._cond:
-            self._generation += 1
             self._deadline = None
-            self._action = None
-            return self.fired
+            self._interrupt = None
+            if self._stage == 2:
+                _raise_in_thread(self._thread_id, None)
+            return self._stage
 
     def close(self) -> None:
         with self._cond:
@@ -73,14 +94,17 @@ class _Watchdog:
                 if left > 0:
                     self._cond.wait(left)
                     continue
-                action = self._action
-                self._deadline = None
-                self._action = None
-                self.fired = True
-                try:
-                    action()
-                except Exception:
-                    pass        # a connection that cannot be interrupted: the statement runs on
+                if self._stage == 0:
+                    self._stage = 1
+                    self._deadline += self.kill_after
+                    try:
+                        self._interrupt()
+                    except Exception:
+                        pass      # no working interrupt: the second stage will stop it
+                else:
+                    self._stage = 2
+                    self._deadline = None
+                    _raise_in_thread(self._thread_id, _Stopped)
 
 
 class EngineTarget:
@@ -88,7 +112,7 @@ class EngineTarget:
 
     name = "engine"
 
-    def __init__(self, database: str = ":memory:", timeout: float = 10.0):
+    def __init__(self, database: str = ":memory:", timeout: float = 10.0, kill_after: float = 2.0):
         try:
             self.module = importlib.import_module("engine")
         except ImportError as exc:
@@ -97,7 +121,7 @@ class EngineTarget:
         self.in_memory = database in (":memory:", "")
         self.timeout = float(timeout)
         self.conn = None
-        self._watchdog = _Watchdog()
+        self._watchdog = _Watchdog(kill_after)
         self._connect()
 
     def _connect(self) -> None:
@@ -107,33 +131,43 @@ class EngineTarget:
         started = time.perf_counter()
         rows: list[tuple] = []
         columns = None
-        error_class = self.module.Error
         if "\x00" in sql:
             sql = sql[:sql.index("\x00")]    # where sqlite3_exec() stops reading
+        error_class = self.module.Error
+        watchdog = self._watchdog
         for stmt in split_statements(sql, keep_semicolon=True):
             conn = self.conn
-            self._watchdog.arm(self.timeout, getattr(conn, "interrupt", _no_interrupt))
+            failure = None
             try:
-                cur = conn.cursor()
-                cur.execute(stmt)
-                description = cur.description
-                stmt_rows = [tuple(r) for r in cur.fetchall()] if description is not None else []
-            except error_class as exc:
-                if self._watchdog.disarm():
-                    return self._timed_out(rows, columns, started)
-                return Result(status=ERROR, rows=rows, columns=columns, error=str(exc),
-                              seconds=time.perf_counter() - started)
-            except Exception as exc:      # not an SQL error: a bug in the engine
-                self._watchdog.disarm()
-                message = describe_crash(exc)
+                watchdog.arm(self.timeout, getattr(conn, "interrupt", _no_interrupt))
+                try:
+                    cur = conn.cursor()
+                    cur.execute(stmt)
+                    description = cur.description
+                    stmt_rows = [tuple(r) for r in cur.fetchall()] if description is not None else []
+                except error_class as exc:
+                    failure = (ERROR, str(exc))
+                except Exception as exc:      # not an SQL error: a bug in the engine
+                    failure = (CRASH, describe_crash(exc))
+                stage = watchdog.disarm()
+            except _Stopped:
+                stage = watchdog.disarm()
+                stage = 2
+            if stage:
+                # Past the deadline, whatever the statement did after it.
                 self._replace_connection()
-                return Result(status=CRASH, rows=rows, columns=columns,
-                              error=message + self._lost(),
+                how = "interrupted" if stage == 1 else \
+                    "the engine ignored the interrupt; its Python code was stopped"
+                return Result(status=TIMEOUT, rows=rows, columns=columns,
+                              error=f"timeout after {self.timeout:g}s ({how}){self._lost()}",
                               seconds=time.perf_counter() - started)
-            if self._watchdog.disarm():
-                # The deadline passed just as the statement ended; the
-                # interrupt may still be pending on the connection.
-                return self._timed_out(rows, columns, started)
+            if failure is not None:
+                status, message = failure
+                if status == CRASH:
+                    self._replace_connection()
+                    message += self._lost()
+                return Result(status=status, rows=rows, columns=columns, error=message,
+                              seconds=time.perf_counter() - started)
             try:
                 cur.close()
             except Exception:
@@ -166,12 +200,6 @@ class EngineTarget:
         self.close()
 
     # ------------------------------------------------------------ helpers
-
-    def _timed_out(self, rows, columns, started) -> Result:
-        self._replace_connection()
-        return Result(status=TIMEOUT, rows=rows, columns=columns,
-                      error=f"timeout after {self.timeout:g}s{self._lost()}",
-                      seconds=time.perf_counter() - started)
 
     def _replace_connection(self) -> None:
         self._close_connection()

@@ -25,7 +25,16 @@ Differences from running the statement through the C API that remain:
   safe mode``).  Pass ``safe=False`` where a run needs them; the shell then
   runs in a private temporary directory, where relative file names land.
 - A statement that the shell would read as two (a line that is only ``/``
-  or ``go``) gets ``/**/`` before that line; see :mod:`targets.shell_text`.
+  or ``go``) gets ``/**/`` before that line, and a comment left open at
+  the end of a statement is closed; both can change a result column name
+  (see :mod:`targets.shell_text`).
+- ``columns`` is None whenever the last statement printed no rows: the
+  shell prints no header for an empty result.
+- A message under SQLITE_ERROR that itself ends in `` (2)`` .. `` (28)``
+  loses that ending (see :func:`targets.shell_text.parse_error`).
+- A statement with a TCL-style variable whose parentheses hold an
+  unbalanced quote (``$a(')``) cannot be passed to the shell at all; it is
+  reported as an error saying so.
 
 A statement that runs longer than ``timeout`` seconds has its process killed
 and replaced (status ``timeout``).  If the process dies, during a statement
@@ -97,6 +106,8 @@ class SQLite3Target:
 
     def execute(self, sql: str) -> Result:
         started = time.perf_counter()
+        if self._proc is None:
+            self._start()                 # closed earlier: start again
         if "\x00" in sql:
             sql = sql[:sql.index("\x00")]
         rows: list[tuple] = []
@@ -142,11 +153,11 @@ class SQLite3Target:
     def reset(self) -> None:
         """A fresh, empty database: ``.open :memory:`` in the running
         process; for a database file, a new process after the file (and its
-        journal and WAL) is removed."""
-        if self.in_memory and self._proc is not None:
+        journal and WAL) is removed; for ``""`` (a private temporary
+        database), a new process."""
+        if self.database == ":memory:" and self._proc is not None:
             try:
-                out, err = self._exchange(b".open " + self.database.encode() + b"\n"
-                                          + self._marker_command)
+                out, err = self._exchange(b".open :memory:\n" + self._marker_command)
                 if not out and not err:
                     return
             except (_Timeout, _Died):

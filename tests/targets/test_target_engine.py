@@ -86,6 +86,26 @@ def test_timeout_interrupts_and_resets():
         t.close()
 
 
+@pytest.mark.parametrize("setup, query", [
+    ("", INFINITE),
+    ("CREATE TABLE t(a);" + ";".join(f"INSERT INTO t VALUES({i})" for i in range(100)),
+     "SELECT count(*) FROM t a, t b, t c, t d, t e"),
+])
+def test_interrupt_reaches_the_engine(setup, query):
+    # The engine's side of the timeout contract: conn.interrupt() stops the
+    # running statement soon after, wherever it is looping.  (Without it
+    # the target still stops the statement, by raising in its thread; the
+    # message tells the two apart.)
+    t = EngineTarget(timeout=1.0)
+    try:
+        assert t.execute(setup).ok
+        result = t.execute(query)
+        assert result.status == TIMEOUT
+        assert "(interrupted)" in result.error, result.error
+    finally:
+        t.close()
+
+
 def test_reset(target):
     assert target.execute("CREATE TABLE t(a)").ok
     target.reset()
