@@ -13,8 +13,8 @@ errors come on stderr and are read after the marker.
 
 Differences from running the statement through the C API that remain:
 
-- ``-0.0`` comes back as ``0.0`` (the shell prints an integral real as
-  ``%lld.0``); ``compare()`` treats the two as equal anyway.
+- ``-0.0`` comes back as ``0.0`` (SQLite's printf drops the sign of a
+  zero); ``compare()`` treats the two as equal anyway.
 - Text is printed as a C string: a value containing U+0000 is cut there.
   Text that is not valid UTF-8 is decoded with ``surrogateescape``.
 - SQL text stops at its first U+0000, as it does for sqlite3_exec().

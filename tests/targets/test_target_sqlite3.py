@@ -67,8 +67,8 @@ def test_typed_values(shared, expr, expected):
 
 
 def test_negative_zero_reads_as_zero(shared):
-    # Documented: the shell prints -0.0 as 0.0 (it prints integral reals as
-    # "%lld.0"); the sign of a zero is lost, the storage class is not.
+    # Documented: the shell prints -0.0 as 0.0 (SQLite's printf drops the
+    # sign of a zero); the storage class survives.
     got = value(shared, "-0.0")
     assert type(got) is float and got == 0.0
 
