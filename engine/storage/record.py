@@ -296,8 +296,96 @@ def _decode_body(payload, types, pos: int) -> tuple:
     return tuple(out)
 
 
+# Compiled decoders, keyed by the record header: rows of one table tend to
+# repeat a handful of headers, and one struct.unpack_from then slices the
+# whole body in C.  A header earns a decoder the second time it is seen.
+_compiled: dict = {}
+_seen: dict = {}
+_CACHE_LIMIT = 4096
+_FIXED = {1: "b", 2: "h", 4: "i", 6: "q", 7: "d"}
+
+
+def _compile(types, hdr_len: int):
+    fmt = [">"]
+    plan = []               # (kind, constant): 0 value, 1 constant, 2 text, 3 odd-width int
+    simple = True
+    for st in types:
+        if st in _FIXED:
+            fmt.append(_FIXED[st])
+            plan.append((0, None))
+        elif st == 0 or st == 8 or st == 9:
+            plan.append((1, None if st == 0 else st - 8))
+            simple = False
+        elif st >= 12:
+            fmt.append(f"{(st - 12) >> 1}s")
+            if st & 1:
+                plan.append((2, None))
+                simple = False
+            else:
+                plan.append((0, None))
+        elif st == 3 or st == 5:
+            fmt.append("3s" if st == 3 else "6s")
+            plan.append((3, None))
+            simple = False
+        else:
+            return None
+    unpack = struct.Struct("".join(fmt)).unpack_from
+    need = hdr_len + struct.calcsize("".join(fmt))
+
+    if simple:
+        def decode(payload):
+            if len(payload) < need:
+                raise corrupt("record body too short")
+            return unpack(payload, hdr_len)
+        return decode
+
+    plan = tuple(plan)
+
+    def decode(payload):
+        if len(payload) < need:
+            raise corrupt("record body too short")
+        raw = unpack(payload, hdr_len)
+        out = []
+        append = out.append
+        i = 0
+        for kind, const in plan:
+            if kind == 0:
+                append(raw[i])
+                i += 1
+            elif kind == 1:
+                append(const)
+            elif kind == 2:
+                try:
+                    append(str(raw[i], "utf-8"))
+                except UnicodeDecodeError:
+                    append(str(raw[i], "utf-8", "surrogateescape"))
+                i += 1
+            else:
+                append(int.from_bytes(raw[i], "big", signed=True))
+                i += 1
+        return tuple(out)
+    return decode
+
+
 def decode_record(payload) -> tuple:
     """All columns of a record as a tuple of Python values."""
+    if type(payload) is bytes and payload and payload[0] < 0x80:
+        header = payload[:payload[0]]
+        decoder = _compiled.get(header)
+        if decoder is not None:
+            return decoder(payload)
+        if header in _seen:
+            types, pos = _read_header(payload, None)
+            decoder = _compile(types, pos)
+            if decoder is not None:
+                if len(_compiled) >= _CACHE_LIMIT:
+                    _compiled.clear()
+                _compiled[header] = decoder
+                return decoder(payload)
+        else:
+            if len(_seen) >= _CACHE_LIMIT:
+                _seen.clear()
+            _seen[header] = True
     types, pos = _read_header(payload, None)
     return _decode_body(payload, types, pos)
 

@@ -468,3 +468,46 @@ def test_local_payload_formula_matches_the_documented_rule():
     assert local_payload_size(1003, 4096, False) == 489
     assert local_payload_size(4681, 4096, False) == 589
     assert local_payload_size(5000, 4096, False) == 489 + (5000 - 489) % 4092
+
+
+@requires_sqlite3
+def test_engine_and_sqlite3_take_turns_on_one_file(dbpath):
+    """Each side reuses the other's freelist and reads the other's pages."""
+    sqlite(dbpath, "CREATE TABLE t(a, b); CREATE INDEX ia ON t(a);")
+    rnd = random.Random(17)
+    model = {}
+    next_id = 1
+    for round_no in range(8):
+        pager = Pager.open(OSVFS(), dbpath)
+        pager.begin_write()
+        schema = {r[1]: r[3] for r in schema_rows(pager)}
+        table, index = TableCursor(pager, schema["t"]), IndexCursor(pager, schema["ia"])
+        assert {r: decode_record(p) for r, p in table.scan()} == model
+        for _ in range(300):
+            a = rnd.randrange(1000)
+            row = (a, "e" * rnd.randrange(300))
+            table.insert(next_id, encode_record(row))
+            index.insert((a, next_id))
+            model[next_id] = row
+            next_id += 1
+        for rowid in rnd.sample(sorted(model), len(model) // 3):
+            assert table.delete(rowid)
+            assert index.delete((model.pop(rowid)[0], rowid))
+        pager.commit()
+        pager.close()
+        integrity_ok(dbpath)
+        # sqlite3's turn: its own inserts and deletes.
+        lo = next_id
+        sqlite(dbpath, f"""
+            WITH RECURSIVE n(i) AS (SELECT {lo} UNION ALL SELECT i + 1 FROM n WHERE i < {lo + 199})
+            INSERT INTO t(rowid, a, b) SELECT i, i % 1000, substr('{"s" * 250}', 1, i % 250) FROM n;
+            DELETE FROM t WHERE rowid % 5 = {round_no % 5};
+        """)
+        for i in range(lo, lo + 200):
+            model[i] = (i % 1000, "s" * (i % 250))
+        next_id = lo + 200
+        for rowid in [r for r in model if r % 5 == round_no % 5]:
+            del model[rowid]
+        integrity_ok(dbpath)
+    assert sqlite_out(dbpath, "SELECT count(*), sum(a) FROM t") == \
+        f"{len(model)}|{sum(r[0] for r in model.values())}"
