@@ -29,6 +29,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
 import struct
 import threading
 from enum import IntEnum
@@ -43,6 +44,7 @@ from engine.errors import (
     BusyError,
     CantOpenError,
     FullError,
+    InternalEngineError,
     IOErr,
 )
 
@@ -241,7 +243,7 @@ class _LockingHandle:
                 inode.n_shared += 1
                 return
             if self._level == NONE:
-                raise BusyError("database is locked")  # must hold SHARED first
+                raise InternalEngineError("a lock above SHARED needs SHARED first")
             if level == RESERVED:
                 if not osl.set(fcntl.F_WRLCK, RESERVED_BYTE, 1):
                     raise _busy()
@@ -429,8 +431,7 @@ class OSVFS(VFS):
         except OSError:
             os.close(fd)
             raise CantOpenError("unable to open database file") from None
-        import stat as _stat
-        if not _stat.S_ISREG(st.st_mode):
+        if not stat.S_ISREG(st.st_mode):
             os.close(fd)
             raise CantOpenError("unable to open database file")
         key = (st.st_dev, st.st_ino)

@@ -13,7 +13,6 @@ import random
 import shutil
 import struct
 import subprocess
-import time
 
 import pytest
 
@@ -26,7 +25,7 @@ from engine.storage.pager import Pager
 from engine.storage.record import decode_record, encode_record
 from engine.storage.vfs import FaultVFS, OSVFS, SimulatedCrash
 
-from storage_helpers import SQLITE3, add_schema_row, new_db, requires_sqlite3, sqlite, sqlite_out
+from storage_helpers import SQLITE3, add_schema_row, requires_sqlite3, sqlite, sqlite_out
 
 
 def _read(path) -> bytes:
