@@ -425,8 +425,11 @@ class ExprCompiler:
                 cached = rt.cache[key] = list(sub.rows())
             return cached
 
+        cell = self.scope.cell
+
         def in_select(row):
             xs = [f(row) for f in fx]
+            cell.row = row
             rows = values()
             if not rows:
                 return 1 if neg else 0
@@ -456,9 +459,12 @@ class ExprCompiler:
         rt = self.rt
         key = id(sub)
 
+        cell = self.scope.cell
+
         def exists(row):
             if not sub.correlated and key in rt.cache:
                 return rt.cache[key]
+            cell.row = row
             r = 0
             for _ in sub.rows():
                 r = 1
@@ -476,11 +482,14 @@ class ExprCompiler:
         key = id(sub)
         sentinel = rt.cache
 
+        cell = self.scope.cell
+
         def scalar(row):
             if not sub.correlated:
                 v = rt.cache.get(key, sentinel)
                 if v is not sentinel:
                     return v
+            cell.row = row
             v = None
             for r in sub.rows():
                 v = r[0]

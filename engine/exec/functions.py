@@ -9,11 +9,11 @@ are listed in ``NEEDS_RUNTIME``.
 
 from __future__ import annotations
 
-import decimal
 import os
 
 from ..errors import SQLError, TooBigError
 from .printf import sql_printf
+from .realfmt import sqlite_format
 from .values import (
     INT64_MIN, compare as cmp_any, real_to_text, text_prefix_number, to_blob, to_int, to_numeric,
     to_real, to_text, typeof,
@@ -58,14 +58,6 @@ def _length(x):
     s = to_text(x)
     i = s.find("\x00")
     return len(s) if i < 0 else i
-
-
-def _octet_length(x):
-    if x is None:
-        return None
-    if isinstance(x, (bytes, bytearray)):
-        return len(x)
-    return len(to_text(x).encode("utf-8"))
 
 
 def _ascii_upper(s: str) -> str:
@@ -189,9 +181,8 @@ def _round(x, digits=0):
     if n == 0 and abs(r) < 9.223372036854775e18:
         q = int(abs(r) + 0.5)
         return float(q if r >= 0 else -q)
-    # printf("%.*f") rounds half away from zero on the decimal expansion.
-    d = decimal.Decimal(repr(r)).quantize(decimal.Decimal(1).scaleb(-n), rounding=decimal.ROUND_HALF_UP)
-    return float(d)
+    # SQLite rounds by printing with printf("%.*f") and reading the text back.
+    return float(sqlite_format(r, "f", n))
 
 
 def _char(*codes):
@@ -319,7 +310,6 @@ SCALARS = {
     "nullif": (2, 2, _nullif),
     "iif": (3, 3, _iif),
     "length": (1, 1, _length),
-    "octet_length": (1, 1, _octet_length),
     "upper": (1, 1, _upper),
     "lower": (1, 1, _lower),
     "substr": (2, 3, _substr),

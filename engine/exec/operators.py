@@ -121,10 +121,10 @@ class NestedLoopJoin(Operator):
     """Rows of the FROM clause: levels joined left to right; each level's
     filters run as soon as the level's columns are bound."""
 
-    def __init__(self, levels: list[JoinLevel], initial_filters=(), outer_cell=None):
+    def __init__(self, levels: list[JoinLevel], initial_filters=(), check=None):
         self.levels = levels
         self.initial_filters = list(initial_filters)
-        self.cell = outer_cell
+        self.check = check or (lambda: None)
 
     def rows(self):
         for f in self.initial_filters:
@@ -140,7 +140,10 @@ class NestedLoopJoin(Operator):
         on = level.on
         filters = level.filters
         matched = False
-        for r in level.source.rows_for(prefix):
+        check = self.check
+        for i, r in enumerate(level.source.rows_for(prefix)):
+            if not i & 255:
+                check()
             row = prefix + r
             if on is not None and not on(row):
                 continue

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from .values import real_to_text, to_int, to_numeric, to_real, to_text
+from .realfmt import sqlite_format
+from .values import to_int, to_numeric, to_real, to_text
 
 _SPEC = re.compile(r"%([-+ 0#,!]*)(\*|[0-9]+)?(?:\.(\*|[0-9]+))?([a-zA-Z%])")
 
@@ -99,12 +100,7 @@ def _convert(conv: str, flags: str, prec, arg) -> str:
             return "NaN"
         if r in (float("inf"), float("-inf")):
             return _sign(flags, r < 0) + "Inf"
-        p = 6 if prec is None else prec
-        if conv in "gG" and "!" in flags:
-            text = real_to_text(abs(r)) if p == 15 else _alt_g(abs(r), p)
-        else:
-            text = format(abs(r), f"{'#' if '#' in flags else ''}.{p}{conv}")
-        return _sign(flags, r < 0 or (r == 0 and str(r).startswith("-") and False)) + text
+        return sqlite_format(r, conv, prec, flags)
     if conv == "c":
         s = to_text(arg) if arg is not None else ""
         ch = s[:1]
@@ -127,15 +123,3 @@ def _convert(conv: str, flags: str, prec, arg) -> str:
             return "(NULL)"
         return to_text(arg).replace('"', '""')
     return ""
-
-
-def _alt_g(r: float, p: int) -> str:
-    text = format(r, f".{max(p, 1)}g")
-    if "e" in text:
-        mant, _, exp = text.partition("e")
-        if "." not in mant:
-            mant += ".0"
-        return mant + "e" + exp
-    if "." not in text:
-        text += ".0"
-    return text

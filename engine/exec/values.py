@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 import re
 
+from .realfmt import real_to_text
+
 from ..errors import SQLError, TooBigError
 
 INT64_MIN = -(1 << 63)
@@ -127,23 +129,6 @@ def real_to_int(f: float) -> int:
     return int(f)
 
 
-def real_to_text(f: float) -> str:
-    """A real as sqlite3 prints it: printf("%!.15g")."""
-    if f != f:
-        return "NaN"  # unreachable for stored values: SQLite turns NaN into NULL
-    if math.isinf(f):
-        return "Inf" if f > 0 else "-Inf"
-    s = "%.15g" % f
-    if "e" in s:
-        mant, _, exp = s.partition("e")
-        if "." not in mant:
-            mant += ".0"
-        return mant + "e" + exp
-    if "." not in s and "n" not in s:
-        s += ".0"
-    return s
-
-
 def to_text(value) -> str | None:
     if value is None:
         return None
@@ -199,10 +184,8 @@ def cast_numeric(value):
     """CAST(x AS NUMERIC): like NUMERIC affinity but text always becomes a number."""
     if value is None:
         return None
-    if isinstance(value, int):
+    if isinstance(value, (int, float)):
         return value
-    if isinstance(value, float):
-        return _real_as_numeric(value)
     n = text_prefix_number(value)
     if isinstance(n, float):
         return _real_as_numeric(n)

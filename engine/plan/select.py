@@ -10,6 +10,7 @@ is what the layers above run.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -312,7 +313,8 @@ class Planner:
                                  plan.operator, plan.correlated)
             self._memo[key] = plan
         src = Source(item.alias or cte.name, _dedupe(plan.columns))
-        return src, op.Materialized(plan, self.rt, False), None, plan.rows
+        # The working table of a recursive CTE changes every step: never cache it.
+        return src, op.Materialized(plan, self.rt, plan.correlated), None, plan.rows
 
     def _plan_recursive_cte(self, cte: ast.CommonTableExpr) -> QueryPlan:
         body = cte.select.body
@@ -322,7 +324,7 @@ class Planner:
         names = list(cte.columns) if cte.columns is not None else [c.name for c in anchor.columns]
         cols = [ColumnInfo(n, c.affinity, c.collation) for n, c in zip(names, anchor.columns)]
         queue_holder: dict = {}
-        table_plan = QueryPlan(cols, op.Rows(lambda: queue_holder["current"]), False)
+        table_plan = QueryPlan(cols, op.Rows(lambda: queue_holder["current"]), True)
         self._ctes.append({cte.name.lower(): (ast.CommonTableExpr(cte.name, cte.select, cte.columns), False)})
         self._memo[("cte", id(self._ctes[-1][cte.name.lower()][0]))] = table_plan
         try:
@@ -339,7 +341,7 @@ class Planner:
             out_n = 0
             limit = limit_fn() if limit_fn else -1
             skip = offset_fn() if offset_fn else 0
-            pending = []
+            pending = deque()
             for r in anchor.rows():
                 k = tuple(equality_key(v, c) for v, c in zip(r, colls))
                 if distinct:
@@ -347,8 +349,10 @@ class Planner:
                         continue
                     seen.add(k)
                 pending.append(r)
+            check = self.db.check_interrupt
             while pending:
-                r = pending.pop(0)
+                check()
+                r = pending.popleft()
                 if skip > 0:
                     skip -= 1
                 else:
@@ -625,7 +629,7 @@ class Planner:
         initial_fns = [comp.compile_predicate(c) for c in initial]
         if not levels:
             return op.NestedLoopJoin([], initial_fns)
-        return op.NestedLoopJoin(join_levels, initial_fns)
+        return op.NestedLoopJoin(join_levels, initial_fns, self.db.check_interrupt)
 
     def _access_path(self, k, lv: _Level, levels, scope: Scope, comp: ExprCompiler, terms):
         src = lv.source
