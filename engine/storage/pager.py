@@ -562,6 +562,8 @@ class Pager:
                 return leaf
             if nxt:
                 self._check_freelist_page(nxt)
+                if nxt == trunk:
+                    raise corrupt(f"freelist trunk {trunk} points to itself")
             self._set_header_u32(OFF_FREELIST_TRUNK, nxt)
             self._set_header_u32(OFF_FREELIST_COUNT, max(count, 1) - 1)
             return trunk
