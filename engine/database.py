@@ -341,7 +341,9 @@ class Database:
             return ddl.create_trigger(self, stmt, rt)
         if isinstance(stmt, ast.Drop):
             return ddl.drop(self, stmt, rt)
-        if isinstance(stmt, (ast.Reindex, ast.Analyze)):
+        if isinstance(stmt, ast.Reindex):
+            return ddl.reindex(self, stmt)
+        if isinstance(stmt, ast.Analyze):
             return Outcome(None, iter(()))
         if isinstance(stmt, ast.Vacuum):
             return Outcome(None, iter(()))
