@@ -62,7 +62,9 @@ class Database:
         self.changes = 0
         self.total_changes = 0
         self.last_insert_rowid = 0
-        self.explicit_txn = False          # inside BEGIN ... COMMIT
+        self.explicit_txn = False          # inside BEGIN ... COMMIT (or a SAVEPOINT)
+        self._savepoints: list[tuple[str, int]] = []   # (name, pager depth)
+        self._txn_by_savepoint = False
         self._interrupted = False
         self.closed = False
 
@@ -285,7 +287,9 @@ class Database:
 
     def run(self, stmt, params=()) -> Outcome:
         """Run one parsed statement.  A SELECT's rows are produced lazily; the
-        read transaction it opened ends when they are exhausted (or closed)."""
+        read transaction it opened ends when they are exhausted (or closed).
+        A failing change undoes itself only (its statement savepoint) inside
+        an explicit transaction, and the whole transaction in autocommit."""
         if self.closed:
             from .errors import MisuseError
             raise MisuseError("Cannot operate on a closed database.")
@@ -296,6 +300,7 @@ class Database:
             raise SQLError("EXPLAIN is not supported yet")
         writes = not isinstance(stmt, (ast.Select, ast.Pragma))
         self._begin_statement(writes)
+        depth = self.pager.savepoint() if writes and self.explicit_txn else None
         try:
             if isinstance(stmt, ast.Select):
                 rt = Runtime(self)
@@ -308,10 +313,24 @@ class Database:
                 self._end_statement(True)
                 return out
             out = self._run_change(stmt, params)
+            if depth is not None:
+                self.pager.release(depth)
             self._end_statement(True)
             return out
-        except BaseException:
-            self._end_statement(False)
+        except BaseException as exc:
+            keep = getattr(exc, "keep_changes", False)
+            if depth is not None and self.pager.in_write:
+                if keep:
+                    self.pager.release(depth)
+                else:
+                    self.pager.rollback_to(depth)
+                    self._schema_cookie = None
+            if getattr(exc, "rollback_transaction", False) and self.explicit_txn:
+                self.explicit_txn = False
+                self._savepoints.clear()
+                self._end_statement(False)
+            else:
+                self._end_statement(keep)
             raise
 
     def _stream(self, rows):
@@ -350,30 +369,60 @@ class Database:
         raise SQLError(f"{type(stmt).__name__.upper()} is not supported yet")
 
     def _transaction_statement(self, stmt) -> Outcome:
+        pager = self.pager
         if isinstance(stmt, ast.Begin):
             if self.explicit_txn:
                 raise SQLError("cannot start a transaction within a transaction")
-            if not self.pager.in_read:
-                self.pager.begin_read()
-            self._ensure_schema()
-            if stmt.mode in ("IMMEDIATE", "EXCLUSIVE"):
-                self.pager.begin_write()
+            self._begin_statement(stmt.mode in ("IMMEDIATE", "EXCLUSIVE"))
             self.explicit_txn = True
+            self._txn_by_savepoint = False
         elif isinstance(stmt, ast.Commit):
             if not self.explicit_txn:
                 raise SQLError("cannot commit - no transaction is active")
-            self.explicit_txn = False
-            self._end_statement(True)
+            self._finish_transaction(True)
         elif isinstance(stmt, ast.Rollback):
-            if stmt.savepoint is not None:
-                raise SQLError(f"no such savepoint: {stmt.savepoint}")
+            if stmt.savepoint is None:
+                if not self.explicit_txn:
+                    raise SQLError("cannot rollback - no transaction is active")
+                self._finish_transaction(False)
+            else:
+                i = self._find_savepoint(stmt.savepoint)
+                name, depth = self._savepoints[i]
+                del self._savepoints[i + 1:]
+                pager.rollback_to(depth, keep=True)
+                self._schema_cookie = None
+                self._ensure_schema()
+        elif isinstance(stmt, ast.Savepoint):
             if not self.explicit_txn:
-                raise SQLError("cannot rollback - no transaction is active")
-            self.explicit_txn = False
-            self._end_statement(False)
-        else:
-            raise SQLError("SAVEPOINT is not supported yet")
+                self._begin_statement(True)
+                self.explicit_txn = True
+                self._txn_by_savepoint = True
+            elif not pager.in_write:
+                self._begin_statement(True)
+            self._savepoints.append((stmt.name, pager.savepoint()))
+        elif isinstance(stmt, ast.Release):
+            i = self._find_savepoint(stmt.name)
+            name, depth = self._savepoints[i]
+            del self._savepoints[i:]
+            pager.release(depth)
+            if not self._savepoints and self._txn_by_savepoint:
+                self._finish_transaction(True)
         return Outcome(None, iter(()))
+
+    def _find_savepoint(self, name: str) -> int:
+        lname = name.lower()
+        for i in range(len(self._savepoints) - 1, -1, -1):
+            if self._savepoints[i][0].lower() == lname:
+                return i
+        raise SQLError(f"no such savepoint: {name}")
+
+    def _finish_transaction(self, commit: bool) -> None:
+        self.explicit_txn = False
+        self._txn_by_savepoint = False
+        self._savepoints.clear()
+        if not commit:
+            self._schema_cookie = None
+        self._end_statement(commit)
 
     # -- writing rows (used by dml and ddl) ---------------------------------------
 

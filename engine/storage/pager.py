@@ -120,6 +120,10 @@ class Pager:
         self._orig_counter = 0
         self._write_refused: str | None = None
         self.node_cache: dict = {}     # for the b-tree layer; cleared with the cache
+        # Savepoints inside a write transaction (statements and SAVEPOINT):
+        # each level maps a page to its image when the level began (None for a
+        # page allocated since), recorded at the page's first write.
+        self._savepoints: list[tuple[dict, int]] = []
         self.closed = False
 
     @classmethod
@@ -360,6 +364,7 @@ class Pager:
 
     def _finish_write(self) -> None:
         self._in_write = False
+        self._savepoints = []
         self._dirty = {}
         self._journaled = set()
         self._journal = None
@@ -520,6 +525,10 @@ class Pager:
             raise corrupt(f"write to page {pgno} out of range 1..{self._page_count}")
         if len(data) != self._page_size:
             raise InternalEngineError("page write of the wrong size")
+        if self._savepoints:
+            level = self._savepoints[-1]
+            if pgno not in level[0]:
+                level[0][pgno] = self.get(pgno) if pgno <= level[1] else None
         if pgno not in self._journaled:
             if pgno <= self._orig_page_count:
                 original = self._clean.get(pgno)
@@ -537,6 +546,45 @@ class Pager:
         self._dirty[pgno] = data
         self._modified = True
         return data
+
+    # ------------------------------------------------------------------
+    # Savepoints: undo part of a write transaction (lang_savepoint.html;
+    # statement atomicity, lang_conflict.html ABORT).
+
+    def savepoint(self) -> int:
+        """Open a savepoint level; returns the depth it lives at."""
+        if not self._in_write:
+            raise InternalEngineError("savepoint outside a write transaction")
+        self._savepoints.append(({}, self._page_count))
+        return len(self._savepoints)
+
+    def release(self, depth: int) -> None:
+        """Keep the changes of levels >= depth; their records pass to the parent."""
+        while len(self._savepoints) >= depth and self._savepoints:
+            pages, _count = self._savepoints.pop()
+            if self._savepoints:
+                parent = self._savepoints[-1]
+                for pgno, image in pages.items():
+                    if pgno not in parent[0]:
+                        parent[0][pgno] = image if pgno <= parent[1] else None
+
+    def rollback_to(self, depth: int, *, keep: bool = False) -> None:
+        """Undo every change since level ``depth`` began; the level stays open
+        when ``keep`` (ROLLBACK TO), else it is closed too."""
+        while len(self._savepoints) >= depth and self._savepoints:
+            pages, count = self._savepoints[-1]
+            for pgno, image in pages.items():
+                if image is None:
+                    self._dirty.pop(pgno, None)
+                    self._clean.pop(pgno, None)
+                else:
+                    self._dirty[pgno] = image
+            self._page_count = count
+            if len(self._savepoints) == depth and keep:
+                pages.clear()
+                break
+            self._savepoints.pop()
+        self.node_cache.clear()
 
     def allocate(self) -> int:
         """A page for new content: the freelist first, then the end of the file."""

@@ -156,6 +156,18 @@ SCRIPTS = [
        SELECT type, name, tbl_name, sql FROM sqlite_schema""",
     """CREATE TABLE t(a); DROP TABLE t; SELECT count(*) FROM sqlite_schema""",
     """DROP TABLE nosuch""",
+    # transactions and savepoints
+    """CREATE TABLE t(a UNIQUE); BEGIN; INSERT INTO t VALUES(1); INSERT INTO t VALUES(2), (1)""",
+    """CREATE TABLE t(a UNIQUE); BEGIN; INSERT INTO t VALUES(1); INSERT INTO t VALUES(2), (1);
+       INSERT INTO t VALUES(3); COMMIT; SELECT a FROM t ORDER BY a""",
+    """CREATE TABLE t(a); BEGIN; INSERT INTO t VALUES(1); ROLLBACK; SELECT count(*) FROM t""",
+    """CREATE TABLE t(a); SAVEPOINT s1; INSERT INTO t VALUES(1); SAVEPOINT s2; INSERT INTO t VALUES(2);
+       ROLLBACK TO s2; INSERT INTO t VALUES(3); RELEASE s1; SELECT a FROM t ORDER BY a""",
+    """CREATE TABLE t(a); BEGIN; CREATE TABLE u(b); SAVEPOINT x; DROP TABLE u; ROLLBACK TO x;
+       INSERT INTO u VALUES(5); COMMIT; SELECT * FROM u""",
+    """RELEASE nosuch""",
+    """COMMIT""",
+    """BEGIN; BEGIN""",
 ]
 
 
