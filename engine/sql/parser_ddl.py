@@ -307,7 +307,7 @@ class DDLParser(DMLParser):
 
     def _parse_references(self) -> ForeignKeyClause:
         """``REFERENCES table [(columns)] refargs``."""
-        self._next()
+        self._expect("REFERENCES")
         table = self._nm()
         columns: tuple = ()
         if self.tok.kind == "LP":
