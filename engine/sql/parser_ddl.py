@@ -111,31 +111,37 @@ class DDLParser(DMLParser):
                 constraints = self._parse_table_constraints(columns)
                 break
         end = self._expect("RP").end
-        without_rowid = strict = False
-        if self.tok.kind in NM_KINDS or self.tok.kind == "WITHOUT":
-            while True:
-                if self.tok.kind == "WITHOUT":
-                    self._next()
-                    tok = self.tok
-                    self._nm()
-                    if tok.text.lower() == "rowid":
-                        without_rowid = True
-                    else:
-                        self._defer(f"unknown table option: {tok.text}")
-                else:
-                    tok = self.tok
-                    self._nm()
-                    if tok.text.lower() == "strict":
-                        strict = True
-                    else:
-                        self._defer(f"unknown table option: {tok.text}")
-                if not self._accept("COMMA"):
-                    break
+        # table_option_set: options separated by commas; the first may be
+        # missing (SQLite's grammar accepts "CREATE TABLE t(a), STRICT").
+        options = set()
+        if self.tok.kind in NM_KINDS:
+            options.add(self._parse_table_option())
+        while self._accept("COMMA"):
+            options.add(self._parse_table_option())
+        without_rowid = "WITHOUT ROWID" in options
+        strict = "STRICT" in options
+        if without_rowid or strict:
             # With options SQLite keeps everything up to the terminating token.
             end = self.tok.start
         sql = "CREATE TABLE " + self.sql[name_start:end]
         return CreateTable(name, tuple(columns), tuple(constraints), schema, temporary,
                            if_not_exists, without_rowid, strict, None, sql)
+
+    def _parse_table_option(self) -> str | None:
+        """``WITHOUT ROWID`` or ``STRICT``; anything else is an error."""
+        if self.tok.kind == "WITHOUT":
+            self._next()
+            tok = self.tok
+            self._nm()
+            if tok.text.lower() == "rowid":
+                return "WITHOUT ROWID"
+        else:
+            tok = self.tok
+            self._nm()
+            if tok.text.lower() == "strict":
+                return "STRICT"
+        self._defer(f"unknown table option: {tok.text}")
+        return None
 
     def _parse_column_def(self) -> ColumnDef:
         """``columnname carglist``: name, type, column constraints."""

@@ -232,6 +232,14 @@ class ExprParser(ParserBase):
                         ih = nh
             self._expect("RP")
             self._touch(5)
+            if type(left) is RowValue:
+                # sqlite3ExprListToValues(): each item must be a row of the same width.
+                for item in items:
+                    width = len(item.items) if type(item) is RowValue else 1
+                    if width != len(left.items):
+                        self._defer(f"IN(...) element has {width} term{'s' if width > 1 else ''}"
+                                    f" - expected {len(left.items)}")
+                        break
             if len(items) == 1 and not isinstance(left, RowValue) and _is_constant(items[0]):
                 ih += 1  # expr.c rewrites "x IN (c)" as "x = +c"
             return InList(left, tuple(items), negated), ih

@@ -31,7 +31,7 @@ PARSE_ERROR_PREFIXES = (
     "the INDEXED BY clause", "the NOT INDEXED clause", "cannot use RETURNING in a trigger",
     "trigger cannot use variables", "parameters are not allowed in views",
     "unsupported use of NULLS", "error in generated column", "too many SQL variables",
-    "DISTINCT is not supported for window functions",
+    "DISTINCT is not supported for window functions", "IN(...) element has",
 )
 
 

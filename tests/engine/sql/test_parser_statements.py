@@ -297,6 +297,9 @@ def test_empty_input_and_empty_statements():
     "select count(*) over (rows 1 following)",
     "select count(*) over (rows between current row and 1 preceding)",
     "select raise(abort, 1)",
+    "select (1, 2) in ((1, 2), (3, 4, 5))",
+    "select (1, 2) in (1)",
+    "select (1, 2) in ((select 1, 2))",
 ])
 def test_grammar_action_errors_match_sqlite3(sql):
     with pytest.raises(SQLError) as err:

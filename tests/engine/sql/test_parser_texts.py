@@ -65,6 +65,7 @@ SCHEMA_CASES = [
     "create table t(a int primary key) without rowid   ",
     "create table t(a int) strict  /* trailing */ ",
     "create table t(a int primary key) without rowid, strict",
+    "create table t(a int), strict",
     "create table \"main\" . [t] (a)",
     "create table t(a); create  unique index  if not exists main.i on t(a) where a>1  ",
     "create table t(a); create index i on t(a desc, a collate nocase)",
