@@ -48,8 +48,11 @@ _NOT_COMPILED = (CreateTable, CreateView, CreateTrigger, AlterTable)
 class Parser(DDLParser):
     """Parses the statements of one SQL text, one at a time."""
 
-    def __init__(self, sql: str):
+    def __init__(self, sql: str, schema: bool = False):
         self._init_cursor(TokenStream(sql))
+        # Reading sqlite_schema, SQLite (db->init.busy) tolerates what older
+        # versions wrote: COLLATE/ASC/DESC in name lists, trigger variables.
+        self.schema_mode = schema
 
     def _reset_statement_state(self) -> None:
         self.depth = 0
@@ -57,6 +60,7 @@ class Parser(DDLParser):
         self.nvar = 0
         self.var_numbers = {}
         self.hex_errors = {}
+        self.hex_nodes = []
         self.compile_errors = []
         self.param_seen = False
         self.int64_min_literal = None
@@ -225,7 +229,7 @@ class Parser(DDLParser):
             literal = self._number(number)
             if kind == "PLUS":
                 return literal
-            if id(literal) == self.int64_min_literal:
+            if literal is self.int64_min_literal:
                 return Literal(-(1 << 63))
             return Literal(-literal.value)
         if kind in ("INTEGER", "FLOAT"):
@@ -303,17 +307,18 @@ _COMMANDS = {
 }
 
 
-def parse_statements(sql: str) -> Iterator[tuple[object, str]]:
+def parse_statements(sql: str, *, schema: bool = False) -> Iterator[tuple[object, str]]:
     """Each statement of ``sql`` with its own source text (from its first
     token to its last, without the semicolon), parsed lazily: an error in a
     later statement is raised only once the earlier ones have been yielded.
-    Empty statements (stray semicolons) are skipped."""
-    return Parser(sql).statements()
+    Empty statements (stray semicolons) are skipped.  ``schema=True`` parses
+    text read from sqlite_schema with SQLite's leniency for it."""
+    return Parser(sql, schema).statements()
 
 
-def parse(sql: str) -> list:
+def parse(sql: str, *, schema: bool = False) -> list:
     """All statements of ``sql``."""
-    return [stmt for stmt, _ in parse_statements(sql)]
+    return [stmt for stmt, _ in parse_statements(sql, schema=schema)]
 
 
 def parse_expression(text: str):

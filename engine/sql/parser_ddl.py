@@ -253,7 +253,7 @@ class DDLParser(DMLParser):
             expr = self._default_term()
             text = self.sql[tok.start:term_tok.end]
             if kind == "MINUS":
-                if id(expr) == self.int64_min_literal:
+                if expr is self.int64_min_literal:
                     expr = Literal(-(1 << 63))
                 else:
                     expr = Unary("-", expr)
@@ -495,7 +495,7 @@ class DDLParser(DMLParser):
         finally:
             self.in_trigger = False
         end = self._next().end
-        if self.param_seen:
+        if self.param_seen and not self.schema_mode:
             self._defer("trigger cannot use variables")
         sql = "CREATE TRIGGER " + self.sql[name_start:end]
         return CreateTrigger(name, table, timing, event, tuple(body), update_columns, schema,

@@ -278,7 +278,8 @@ class ExprParser(ParserBase):
                 if key in self.hex_errors:
                     text = self.hex_errors.pop(key)
                     self.hex_errors[key] = "-" + text
-                elif key == self.int64_min_literal:
+                elif operand is self.int64_min_literal:
+                    self.int64_min_literal = None
                     # "-9223372036854775808" is the smallest integer, not a real.
                     return Literal(-_INT64_MIN_MAGNITUDE), self._height(h + 1)
             return Unary(op, operand), self._height(h + 1)
@@ -353,7 +354,10 @@ class ExprParser(ParserBase):
             value = int(text, 16)
             if value >= 1 << 64:
                 node = Literal(value)
+                # Keyed by identity; the value keeps the node alive so that
+                # its id is not reused within the statement.
                 self.hex_errors[id(node)] = text
+                self.hex_nodes.append(node)
                 return node
             if value >= 1 << 63:
                 value -= 1 << 64
@@ -363,7 +367,7 @@ class ExprParser(ParserBase):
             return Literal(value)
         node = Literal(float(text))
         if value == _INT64_MIN_MAGNITUDE:
-            self.int64_min_literal = id(node)
+            self.int64_min_literal = node
         return node
 
     def _variable(self, tok: Token) -> Param:

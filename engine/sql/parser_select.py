@@ -124,7 +124,7 @@ class SelectParser(ExprParser):
             if self.tok.kind in ("ASC", "DESC"):
                 self._next()
                 bad = True
-            if bad:
+            if bad and not self.schema_mode:
                 self._defer(f'syntax error after column name "{tok.text}"')
             names.append(name)
             if not self._accept("COMMA"):

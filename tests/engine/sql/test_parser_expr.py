@@ -48,6 +48,9 @@ def test_smallest_integer_is_an_integer_only_when_negated():
     assert expr("-(9223372036854775808)") == Literal(-(1 << 63))
     assert expr("- 9223372036854775809") == Unary("-", Literal(9.223372036854775809e18))
     assert expr("-1") == Unary("-", Literal(1))
+    # Only that literal is folded, not a later one (a regression).
+    assert expr("-9223372036854775808 / -1") == Binary("/", Literal(-(1 << 63)),
+                                                      Unary("-", Literal(1)))
 
 
 def test_current_time_keywords():

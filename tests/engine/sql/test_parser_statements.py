@@ -322,3 +322,11 @@ def test_too_many_function_arguments_matches_sqlite3():
 def test_hex_literals_too_big_are_only_an_error_where_sqlite3_compiles_them():
     parse("create table t(a default 0x10000000000000000)")
     parse("create view v as select 0x10000000000000000")
+
+
+def test_schema_mode_accepts_what_sqlite3_accepts_in_sqlite_schema():
+    with pytest.raises(SQLError):
+        parse("create view v(a desc) as select 1")
+    assert parse("create view v(a desc) as select 1", schema=True)[0].columns == ("a",)
+    sql = "create trigger tr after insert on t begin select ?; end"
+    assert parse(sql, schema=True)[0].body[0].body.columns[0].expr == Param(1, "?")
