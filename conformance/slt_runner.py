@@ -144,6 +144,20 @@ class FileSession:
         self.hash_threshold = DEFAULT_HASH_THRESHOLD
         self.labels: dict[str, tuple[str, int, int]] = {}   # label -> (md5, count, line)
         self.halted = False
+        self.history: list[str] = []   # the statements run so far, to rebuild a lost database
+
+    def _execute(self, target, rec):
+        """Run a record's SQL; if the target had to start over (a timeout or a
+        crash killed its process), replay the file's earlier statements on it
+        so later records see the database they expect."""
+        result = target.execute(rec.sql)
+        if result.state_lost:
+            for sql in self.history:
+                if target.execute(sql).state_lost:
+                    break
+        if isinstance(rec, Statement):
+            self.history.append(rec.sql)
+        return result
 
     # ------------------------------------------------------------ dispatch
     def run(self, record) -> Outcome | None:
@@ -165,7 +179,7 @@ class FileSession:
 
     # ------------------------------------------------------ expected mode
     def _statement(self, rec: Statement) -> Outcome:
-        result = self.target.execute(rec.sql)
+        result = self._execute(self.target, rec)
         expected = "error" if rec.expect_error else "ok"
         if result.status in (TIMEOUT, CRASH):
             return self._fail(rec, expected, _status_text(result),
@@ -178,7 +192,7 @@ class FileSession:
                           f"statement failed: {one_line(result.error)}")
 
     def _query(self, rec: Query) -> Outcome:
-        result = self.target.execute(rec.sql)
+        result = self._execute(self.target, rec)
         if result.status != OK:
             message = (f"target {result.status}: " if result.status in (TIMEOUT, CRASH)
                        else "query failed: ") + one_line(result.error)
@@ -242,8 +256,10 @@ class FileSession:
 
     # -------------------------------------------------- differential mode
     def _differential(self, rec) -> Outcome:
-        got = self.target.execute(rec.sql)
-        want = self.oracle.execute(rec.sql)
+        got = self._execute(self.target, rec)
+        if isinstance(rec, Statement):
+            self.history.pop()     # recorded once, after both sides ran it
+        want = self._execute(self.oracle, rec)
         types = rec.types if isinstance(rec, Query) else ""
         expected_text, got_text = _describe(want, types), _describe(got, types)
         if got.status in (TIMEOUT, CRASH):

@@ -48,6 +48,9 @@ class Result:
     columns: tuple[str, ...] | None = None
     error: str | None = None
     seconds: float = 0.0
+    # True when the target had to start over (a killed process, a replaced
+    # connection): the database is empty again and earlier statements are lost.
+    state_lost: bool = False
 
     @property
     def ok(self) -> bool:

@@ -9,12 +9,13 @@ first error stops it.
 
 - An ``engine.Error`` is status ``error`` with ``str(exc)``, SQLite's message.
 - Any other exception is a bug in the engine: status ``crash`` with
-  ``TypeName: message (file:line)`` of the innermost frame; the connection
-  is then replaced, so later statements start from a fresh database.
+  ``TypeName: message (file:line)`` of the innermost frame.  The connection
+  is kept: the engine undoes a statement that raised, and a file's later
+  records should not all fail because one statement hit a bug.
 - A statement still running after ``timeout`` seconds is interrupted with
   ``conn.interrupt()`` from a watchdog thread; it is reported as ``timeout``
-  and the connection replaced.  A process cannot be killed here, so for an
-  engine that does not notice the interrupt within ``kill_after`` seconds
+  and the connection kept (the engine undoes an interrupted statement).  A
+  process cannot be killed here, so for an engine that does not notice the interrupt within ``kill_after`` seconds
   (a loop that never checks the flag) the watchdog raises an exception in
   the thread running the statement, which unwinds the engine's Python
   code.  The timeout message says which of the two stopped the statement.
@@ -154,18 +155,20 @@ class EngineTarget:
                 stage = watchdog.disarm()
                 stage = 2
             if stage:
-                # Past the deadline, whatever the statement did after it.
-                self._replace_connection()
+                # Past the deadline, whatever the statement did after it.  An
+                # engine that honoured the interrupt undid the statement and
+                # keeps its database; one that had to be stopped is replaced.
+                lost = ""
+                if stage == 2:
+                    self._replace_connection()
+                    lost = self._lost()
                 how = "interrupted" if stage == 1 else \
                     "the engine ignored the interrupt; its Python code was stopped"
                 return Result(status=TIMEOUT, rows=rows, columns=columns,
-                              error=f"timeout after {self.timeout:g}s ({how}){self._lost()}",
-                              seconds=time.perf_counter() - started)
+                              error=f"timeout after {self.timeout:g}s ({how}){lost}",
+                              seconds=time.perf_counter() - started, state_lost=bool(lost))
             if failure is not None:
                 status, message = failure
-                if status == CRASH:
-                    self._replace_connection()
-                    message += self._lost()
                 return Result(status=status, rows=rows, columns=columns, error=message,
                               seconds=time.perf_counter() - started)
             try:

@@ -127,6 +127,7 @@ class SQLite3Target:
                 self._restart()
                 return Result(status=TIMEOUT, rows=rows, columns=columns,
                               error=f"timeout after {self.timeout:g}s{self._lost()}",
+                              state_lost=True,
                               seconds=time.perf_counter() - started)
             except _Died as died:
                 detail = self._reap()
@@ -135,11 +136,13 @@ class SQLite3Target:
                 self._restart()
                 return Result(status=CRASH, rows=rows, columns=columns,
                               error=f"sqlite3 exited {when}: {detail}{self._lost()}",
+                              state_lost=True,
                               seconds=time.perf_counter() - started)
             except OutputError as exc:
                 self._restart()
                 return Result(status=CRASH, rows=rows, columns=columns,
                               error=f"unreadable sqlite3 output: {exc}{self._lost()}",
+                              state_lost=True,
                               seconds=time.perf_counter() - started)
             if err:
                 message = message_for(plan, parse_error(err.decode("utf-8", "surrogateescape")))

@@ -111,6 +111,42 @@ def test_timeouts_and_crashes_are_failures_that_say_so(status):
     assert all(f.message == f"target {status}: took too long" for f in result.failures)
 
 
+class LosesStateOnce:
+    """A real SQLite underneath that starts over (losing its tables) the first
+    time it sees a chosen statement, as a killed sqlite3 process does."""
+
+    name = "loses-state"
+
+    def __init__(self, trigger: str):
+        self.inner = open_target("dbapi:sqlite3")
+        self.trigger = trigger
+        self.fired = False
+
+    def execute(self, sql):
+        if sql == self.trigger and not self.fired:
+            self.fired = True
+            self.inner.reset()
+            return Result(status=TIMEOUT, error="took too long", state_lost=True)
+        return self.inner.execute(sql)
+
+    def reset(self):
+        self.inner.reset()
+
+    def close(self):
+        self.inner.close()
+
+
+def test_a_target_that_lost_its_database_gets_the_earlier_statements_again():
+    target = LosesStateOnce("SELECT count(*) FROM t AS slow")
+    parsed = parse_slt("statement ok\nCREATE TABLE t(a)\n\nstatement ok\nINSERT INTO t VALUES(7)\n\n"
+                       "query I nosort\nSELECT count(*) FROM t AS slow\n----\n1\n\n"
+                       "query I nosort\nSELECT a FROM t\n----\n7\n", "f.test")
+    result = run_parsed(parsed, FileSession("f.test", target))
+    target.close()
+    assert (result.passed, result.failed) == (3, 1)
+    assert result.failures[0].message == "target timeout: took too long"
+
+
 def test_known_differences_count_as_known_only_with_sqlite3s_answer(target, tmp_path):
     text = sample_text()
     count_line = line_of(text, "SELECT count(*)")

@@ -72,7 +72,7 @@ def test_autocommit(tmp_path):
         t.close()
 
 
-def test_timeout_interrupts_and_resets():
+def test_timeout_interrupts_and_keeps_the_database():
     t = EngineTarget(timeout=1.0)
     try:
         assert t.execute("CREATE TABLE t(a)").ok
@@ -81,7 +81,8 @@ def test_timeout_interrupts_and_resets():
         assert result.status == TIMEOUT
         assert result.error.startswith("timeout after 1s")
         assert time.monotonic() - started < 10
-        assert t.execute("SELECT count(*) FROM sqlite_schema").rows == [(0,)]
+        # The interrupted statement was undone; the database is still there.
+        assert t.execute("SELECT count(*) FROM sqlite_schema").rows == [(1,)]
     finally:
         t.close()
 
@@ -133,9 +134,9 @@ def test_python_exception_is_a_crash(target):
     assert result.status == CRASH
     assert result.error.startswith("KeyError: 'no such key' (")
     assert "test_target_engine.py:" in result.error
-    # The connection was replaced: a fresh database.
-    assert not isinstance(target.conn, CursorRaises)
-    assert target.execute("SELECT count(*) FROM sqlite_schema").rows == [(0,)]
+    # The connection is kept, with its database.
+    target.conn = target.conn._conn
+    assert target.execute("SELECT count(*) FROM sqlite_schema").rows == [(1,)]
 
 
 def test_describe_crash():
