@@ -74,6 +74,36 @@ class Materialized:
         return cached
 
 
+class CachedFilter:
+    """An inner source's rows that pass its own terms, computed once per
+    execution (the terms read nothing but the source's row)."""
+
+    def __init__(self, inner, predicate, runtime):
+        self.inner = inner
+        self.predicate = predicate
+        self.rt = runtime
+
+    def rows_for(self, prefix):
+        key = ("filter", id(self))
+        rows = self.rt.cache.get(key)
+        if rows is None:
+            p = self.predicate
+            rows = self.rt.cache[key] = [r for r in self.inner.rows_for(prefix) if p(r)]
+        return rows
+
+
+class FilteredRows:
+    """Rows of a source that pass a predicate, checked on every call."""
+
+    def __init__(self, inner, predicate):
+        self.inner = inner
+        self.predicate = predicate
+
+    def rows_for(self, prefix):
+        p = self.predicate
+        return [r for r in self.inner.rows_for(prefix) if p(r)]
+
+
 class HashLookup:
     """Rows of an inner source whose key columns equal values of the prefix.
     The inner rows are read once per execution and hashed by ``inner_key``;

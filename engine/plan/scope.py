@@ -38,6 +38,7 @@ class Source:
     table: object = None                   # the schema Table, for base tables
     # Column names joined by USING/NATURAL: a name here is taken from the left side.
     using_hidden: set[str] = field(default_factory=set)
+    from_index: int = 0                    # position in the FROM clause (for "*")
 
     @property
     def width(self) -> int:
@@ -148,7 +149,7 @@ class Scope:
                 if not col.hidden:
                     out.append((src.offset + i, col, src))
             return out
-        for src in self.sources:
+        for src in sorted(self.sources, key=lambda s: s.from_index):
             for i, col in enumerate(src.columns):
                 if not col.hidden and col.name.lower() not in src.using_hidden:
                     out.append((src.offset + i, col, src))

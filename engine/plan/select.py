@@ -375,19 +375,35 @@ class Planner:
     def _plan_core(self, core: ast.SelectCore, outer: Scope | None, order_by, limit, offset) -> QueryPlan:
         scope = Scope(parent=outer)
         levels: list[_Level] = []
+        conjuncts = split_conjuncts(core.where) if core.where is not None else []
+        plain = True       # only inner joins without NATURAL/USING: the order is free
         if core.from_ is not None:
             for item, kind, natural, on, using in self._flatten_from(core.from_):
                 src, access, table, reader = self._source_for(item, outer)
                 if kind in ("RIGHT", "FULL"):
                     raise SQLError(f"{kind} JOIN is not supported yet")
-                if levels and scope.source_named(src.name) is not None and src.name is not None \
-                        and not src.name.startswith("(subquery"):
-                    pass
+                src.from_index = len(levels)
                 scope.add(src)
                 on_expr = on
                 if natural or using:
                     on_expr = self._using_condition(scope, src, natural, using, on)
+                    plain = False
+                if kind == "LEFT":
+                    plain = False
                 levels.append(_Level(src, access, "LEFT" if kind == "LEFT" else "INNER", on_expr, table, reader))
+        if plain and levels:
+            # ON terms of inner joins are WHERE terms; then choose the join order.
+            for lv in levels:
+                if lv.on is not None:
+                    conjuncts.extend(split_conjuncts(lv.on))
+                    lv.on = None
+            if len(levels) > 1:
+                order = self._join_order(levels, scope, conjuncts)
+                if order != list(range(len(levels))):
+                    levels = [levels[i] for i in order]
+                    scope = Scope(parent=outer)
+                    for lv in levels:
+                        scope.add(lv.source)
 
         # Result columns, with * expanded.
         results: list[tuple] = []   # (expr, name, ColumnInfo-hint)
@@ -416,7 +432,6 @@ class Planner:
             raise SQLError("a GROUP BY clause is required before HAVING")
 
         where_comp = self.compiler(scope, aliases=aliases)
-        conjuncts = split_conjuncts(core.where) if core.where is not None else []
         for c in conjuncts:
             for node in walk(c):
                 if isinstance(node, ast.FunctionCall) and is_aggregate_call(node.name, len(node.args), node.star) \
@@ -601,6 +616,87 @@ class Planner:
                 return n_levels - 1
         return last
 
+    def _refs(self, e, scope: Scope) -> tuple[set, bool]:
+        """The local sources ``e`` reads, and whether it depends on anything
+        else (outer rows, subqueries, aliases, random values)."""
+        found: set = set()
+        if _has_subquery(e):
+            return found, True
+        for node in walk(e):
+            if isinstance(node, ast.Column):
+                try:
+                    r = scope.lookup_local(node.name, node.table)
+                except SQLError:
+                    return found, True
+                if r is None:
+                    return found, True
+                for i, s in enumerate(scope.sources):
+                    if s.offset <= r.slot < s.offset + s.width:
+                        found.add(i)
+                        break
+            elif isinstance(node, Slot):
+                return found, True
+            elif isinstance(node, ast.FunctionCall) and node.name.lower() in _VOLATILE:
+                return found, True
+        return found, False
+
+    def _selectivity(self, c, k: int, scope: Scope) -> float:
+        """A rough fraction of a source's rows that pass a term on it alone
+        (SQLite's defaults in spirit: equality is strong, ranges weaker)."""
+        if isinstance(c, ast.Binary):
+            if c.op in ("=", "IS"):
+                src = scope.sources[k]
+                for side in (c.left, c.right):
+                    if isinstance(side, ast.Column):
+                        r = scope.lookup_local(side.name, side.table)
+                        if r is not None and src.table is not None:
+                            rel = r.slot - src.offset
+                            if rel == 0 or (src.table.rowid_alias is not None and rel == src.table.rowid_alias + 1):
+                                return 1e-6
+                return 0.1
+            if c.op == "OR":
+                return min(1.0, self._selectivity(c.left, k, scope) + self._selectivity(c.right, k, scope))
+            if c.op in ("<", "<=", ">", ">="):
+                return 0.25
+            if c.op == "AND":
+                return self._selectivity(c.left, k, scope) * self._selectivity(c.right, k, scope)
+        if isinstance(c, ast.InList):
+            return 1.0 if c.negated else min(1.0, 0.1 * max(1, len(c.items)))
+        if isinstance(c, ast.Between):
+            return 0.25
+        return 0.5
+
+    def _join_order(self, levels: list[_Level], scope: Scope, conjuncts) -> list[int]:
+        """A greedy join order: start with the source that keeps the fewest
+        rows after its own terms, then prefer sources joined by an equality
+        to those already placed (they become hash lookups)."""
+        n = len(levels)
+        est = [1e6 if lv.base_table is not None else 1e4 for lv in levels]
+        links: list[set] = [set() for _ in range(n)]
+        for c in conjuncts:
+            srcs, other = self._refs(c, scope)
+            if other:
+                continue
+            if len(srcs) == 1:
+                (k,) = srcs
+                est[k] *= self._selectivity(c, k, scope)
+            elif len(srcs) == 2 and isinstance(c, ast.Binary) and c.op in ("=", "IS"):
+                a, b = srcs
+                links[a].add(b)
+                links[b].add(a)
+        order: list[int] = []
+        placed: set = set()
+        remaining = list(range(n))
+        while remaining:
+            def cost(k):
+                joined = bool(links[k] & placed)
+                return (est[k] * (0.01 if joined else 1.0), k)
+            pick = min(remaining, key=cost)
+            order.append(pick)
+            placed.add(pick)
+            remaining.remove(pick)
+        return order
+
     def _join(self, levels: list[_Level], scope: Scope, conjuncts, comp: ExprCompiler):
         n = len(levels)
         placed: list[list] = [[] for _ in range(n)]
@@ -619,19 +715,26 @@ class Planner:
                 lv.on = None
         join_levels = []
         for k, lv in enumerate(levels):
-            filters = [comp.compile_predicate(c) for c in placed[k]]
+            terms = placed[k] if lv.kind == "INNER" else (split_conjuncts(lv.on) if lv.on else [])
+            # Terms on an inner source alone filter it once per execution.
+            local = []
+            if k > 0 and lv.kind == "INNER":
+                for c in placed[k]:
+                    srcs, other = self._refs(c, scope)
+                    if not other and srcs == {k}:
+                        local.append(c)
+            filters = [comp.compile_predicate(c) for c in placed[k] if c not in local]
             on_fn = comp.compile_predicate(lv.on) if lv.on is not None else None
             access = lv.access
             if lv.base_table is not None or k > 0:
-                access = self._access_path(k, lv, levels, scope, comp,
-                                           placed[k] if lv.kind == "INNER" else split_conjuncts(lv.on) if lv.on else [])
+                access = self._access_path(k, lv, levels, scope, comp, terms, local)
             join_levels.append(op.JoinLevel(access, lv.source.width, lv.kind, on_fn, filters))
         initial_fns = [comp.compile_predicate(c) for c in initial]
         if not levels:
             return op.NestedLoopJoin([], initial_fns)
         return op.NestedLoopJoin(join_levels, initial_fns, self.db.check_interrupt)
 
-    def _access_path(self, k, lv: _Level, levels, scope: Scope, comp: ExprCompiler, terms):
+    def _access_path(self, k, lv: _Level, levels, scope: Scope, comp: ExprCompiler, terms, local=()):
         src = lv.source
         lo, hi = src.offset, src.offset + src.width
         # rowid = expr(prefix)
@@ -641,7 +744,11 @@ class Planner:
                 if seek is not None:
                     table = lv.base_table
                     lookup = self.db.row_lookup(table)
-                    return op.RowidSeek(lookup, seek)
+                    access = op.RowidSeek(lookup, seek)
+                    if local:
+                        preds = [comp.compile_predicate(c) for c in local]
+                        access = op.FilteredRows(access, self._rebase_predicate(preds, lo))
+                    return access
         if k == 0:
             return lv.access
         # Equality with earlier levels: hash the inner rows once.
@@ -661,6 +768,9 @@ class Planner:
                     break
         inner = lv.access if lv.base_table is None else op.Materialized(
             _ReaderPlan(lv.reader), self.rt, False)
+        if local:
+            preds = [comp.compile_predicate(c) for c in local]
+            inner = op.CachedFilter(inner, self._rebase_predicate(preds, lo), self.rt)
         if not inner_parts:
             return inner
 
@@ -677,6 +787,18 @@ class Planner:
                 return tuple(out)
             return key
         return op.HashLookup(inner, make_key(inner_parts), make_key(outer_parts), self.rt)
+
+    def _rebase_predicate(self, preds, lo: int):
+        """Predicates compiled on the working row, applied to one source's row."""
+        pad = (None,) * lo
+
+        def test(r):
+            row = pad + r
+            for p in preds:
+                if not p(row):
+                    return False
+            return True
+        return test
 
     def _only_source(self, e, scope, lo, hi) -> bool:
         has = False
@@ -828,6 +950,9 @@ class Planner:
             v = of()
             return v if v > 0 else 0
         return op.Limit(operator, lf, offset_value if of is not None else None)
+
+
+_VOLATILE = frozenset(("random", "randomblob", "changes", "total_changes", "last_insert_rowid"))
 
 
 def _count_star():
