@@ -24,19 +24,25 @@ def _outcome(columns=None, rows=()):
     return Outcome(columns, iter(rows))
 
 
-def _check_name_free(db, name: str, kind: str) -> None:
+def _name_taken(db, name: str, kind: str, if_not_exists: bool) -> bool:
+    """Whether CREATE ``kind`` ``name`` should do nothing (IF NOT EXISTS on an
+    existing object); raises SQLite's error when the name is not free."""
     lname = name.lower()
     if lname.startswith("sqlite_"):
         raise SQLError(f"object name reserved for internal use: {name}")
     if lname in db.tables or lname in db.views:
-        what = "table" if lname in db.tables else "view"
-        if kind in ("table", "view"):
-            raise SQLError(f"{kind} {name} already exists" if what == kind else f"{what} {name} already exists")
-        raise SQLError(f"there is already a table named {name}")
+        if if_not_exists and kind != "index":
+            return True
+        if kind == "index":
+            raise SQLError(f"there is already a table named {name}")
+        raise SQLError(f"{'table' if lname in db.tables else 'view'} {name} already exists")
     if lname in db.indexes:
+        if if_not_exists and kind == "index":
+            return True
         if kind == "index":
             raise SQLError(f"index {name} already exists")
         raise SQLError(f"there is already an index named {name}")
+    return False
 
 
 def _schema_insert(db, kind: str, name: str, tbl_name: str, root: int, sql: str | None) -> None:
@@ -56,16 +62,8 @@ def _schema_delete(db, predicate) -> None:
 def create_table(db, stmt: ast.CreateTable, rt: Runtime):
     if stmt.schema is not None and stmt.schema.lower() not in ("main", "temp"):
         raise SQLError(f"unknown database {stmt.schema}")
-    lname = stmt.name.lower()
-    if lname in db.tables or lname in db.views:
-        if stmt.if_not_exists:
-            return _outcome()
-        what = "table" if lname in db.tables else "view"
-        raise SQLError(f"{what} {stmt.name} already exists")
-    if lname in db.indexes:
-        raise SQLError(f"there is already an index named {stmt.name}")
-    if lname.startswith("sqlite_"):
-        raise SQLError(f"object name reserved for internal use: {stmt.name}")
+    if _name_taken(db, stmt.name, "table", stmt.if_not_exists):
+        return _outcome()
     if stmt.as_select is not None:
         return _create_table_as(db, stmt, rt)
     table = table_from_ast(stmt)
@@ -115,15 +113,8 @@ def _quote_ident(name: str) -> str:
 
 
 def create_index(db, stmt: ast.CreateIndex, rt: Runtime):
-    lname = stmt.name.lower()
-    if lname in db.indexes:
-        if stmt.if_not_exists:
-            return _outcome()
-        raise SQLError(f"index {stmt.name} already exists")
-    if lname in db.tables or lname in db.views:
-        raise SQLError(f"there is already a table named {stmt.name}")
-    if lname.startswith("sqlite_"):
-        raise SQLError(f"object name reserved for internal use: {stmt.name}")
+    if _name_taken(db, stmt.name, "index", stmt.if_not_exists):
+        return _outcome()
     table = db.lookup_table(stmt.table)
     if table is None or stmt.table.lower() in ("sqlite_master", "sqlite_schema"):
         if stmt.table.lower() in db.views:
@@ -143,16 +134,8 @@ def create_index(db, stmt: ast.CreateIndex, rt: Runtime):
 
 
 def create_view(db, stmt: ast.CreateView, rt: Runtime):
-    lname = stmt.name.lower()
-    if lname in db.tables or lname in db.views:
-        if stmt.if_not_exists:
-            return _outcome()
-        what = "table" if lname in db.tables else "view"
-        raise SQLError(f"{what} {stmt.name} already exists")
-    if lname in db.indexes:
-        raise SQLError(f"there is already an index named {stmt.name}")
-    if lname.startswith("sqlite_"):
-        raise SQLError(f"object name reserved for internal use: {stmt.name}")
+    if _name_taken(db, stmt.name, "view", stmt.if_not_exists):
+        return _outcome()
     # Check that the view's query plans (names resolve) before storing it.
     from ..plan.select import Planner
     from ..schema import View

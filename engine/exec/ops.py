@@ -7,6 +7,7 @@ datatype3.html section 4, "Comparison Expressions").
 from __future__ import annotations
 
 import functools
+import operator
 import re
 
 from ..errors import SQLError
@@ -22,46 +23,28 @@ def _fix_real(r: float):
     return None if r != r else r
 
 
-def add(a, b):
-    if a is None or b is None:
-        return None
-    if type(a) is not int or type(b) is not int:
-        a = to_numeric(a)
-        b = to_numeric(b)
+def _arithmetic(name: str, op):
+    """``+``, ``-`` or ``*``: NULL in, NULL out; text and blobs read by their
+    numeric prefix; integers in 64 bits, overflowing to a real."""
+    def apply(a, b):
+        if a is None or b is None:
+            return None
         if type(a) is not int or type(b) is not int:
-            return _fix_real(float(a) + float(b))
-    r = a + b
-    if INT64_MIN <= r <= INT64_MAX:
-        return r
-    return float(a) + float(b)
+            a = to_numeric(a)
+            b = to_numeric(b)
+            if type(a) is not int or type(b) is not int:
+                return _fix_real(op(float(a), float(b)))
+        r = op(a, b)
+        if INT64_MIN <= r <= INT64_MAX:
+            return r
+        return op(float(a), float(b))
+    apply.__name__ = name
+    return apply
 
 
-def sub(a, b):
-    if a is None or b is None:
-        return None
-    if type(a) is not int or type(b) is not int:
-        a = to_numeric(a)
-        b = to_numeric(b)
-        if type(a) is not int or type(b) is not int:
-            return _fix_real(float(a) - float(b))
-    r = a - b
-    if INT64_MIN <= r <= INT64_MAX:
-        return r
-    return float(a) - float(b)
-
-
-def mul(a, b):
-    if a is None or b is None:
-        return None
-    if type(a) is not int or type(b) is not int:
-        a = to_numeric(a)
-        b = to_numeric(b)
-        if type(a) is not int or type(b) is not int:
-            return _fix_real(float(a) * float(b))
-    r = a * b
-    if INT64_MIN <= r <= INT64_MAX:
-        return r
-    return float(a) * float(b)
+add = _arithmetic("add", operator.add)
+sub = _arithmetic("sub", operator.sub)
+mul = _arithmetic("mul", operator.mul)
 
 
 def div(a, b):
