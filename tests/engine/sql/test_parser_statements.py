@@ -7,12 +7,12 @@ import pytest
 from engine.errors import SQLError
 from engine.sql.ast import (
     AddColumn, AlterTable, Analyze, Assignment, Attach, Begin, Binary, CheckConstraint,
-    CollateConstraint, Column, ColumnDef, Commit, CreateIndex, CreateTable, CreateTrigger,
-    CreateView, CurrentTime, DefaultConstraint, Delete, Detach, Drop, DropColumn, Explain,
-    ForeignKeyClause, ForeignKeyConstraint, FunctionCall, GeneratedConstraint, IndexedColumn,
+    CollateConstraint, Column, ColumnDef, Commit, CreateIndex, CurrentTime, DefaultConstraint,
+    Delete, Detach, Drop, DropColumn, Explain,
+    ForeignKeyClause, ForeignKeyConstraint, GeneratedConstraint, IndexedColumn,
     Insert, Literal, NotNullConstraint, OrderingTerm, Param, Pragma, PrimaryKeyConstraint,
     Raise, Reindex, Release, RenameColumn, RenameTable, ResultColumn, Rollback, RowValue,
-    Savepoint, Select, SelectCore, Star, TableRef, Unary, UniqueConstraint, Update, Upsert,
+    Savepoint, Select, SelectCore, Star, TableRef, Unary, UniqueConstraint, Upsert,
     Vacuum, Values,
 )
 from engine.sql.parser import parse, parse_statements

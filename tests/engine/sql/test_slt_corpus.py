@@ -12,7 +12,7 @@ from engine.errors import SQLError
 from engine.sql.parser import parse_statements
 from engine.sql.tokenizer import complete_statement
 
-from sql_oracle import SQLITE3, is_parse_error, needs_sqlite3, sqlite3_script_errors
+from sql_oracle import is_parse_error, needs_sqlite3, sqlite3_script_errors
 
 SLT = pathlib.Path("/work/shared/slt")
 FILES = sorted([SLT / "select1.test", *sorted((SLT / "evidence").glob("*.test"))])
