@@ -11,6 +11,8 @@ integer ``0x1`` followed by the identifier ``g``, a ``/*`` with nothing after
 it is a slash and a star, and so on.  Whitespace and comments produce no
 tokens; malformed text produces an ``ILLEGAL`` token that the parser reports
 as ``unrecognized token: "..."`` only when it reaches it, as SQLite does.
+:class:`TokenStream` scans on demand, so the parser stops at the first error
+of a long text without scanning the rest; :func:`tokenize` scans it all.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import re
 from itertools import islice
 
 __all__ = [
-    "Token", "tokenize", "complete_statement", "KEYWORDS", "FALLBACK_KEYWORDS",
-    "dequote",
+    "Token", "TokenStream", "tokenize", "complete_statement", "KEYWORDS",
+    "FALLBACK_KEYWORDS", "dequote",
 ]
 
 # lang_keywords.html for SQLite 3.40: every one of these is a keyword token.
