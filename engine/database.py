@@ -135,7 +135,7 @@ class Database:
                 if sql is None:
                     continue
                 try:
-                    stmt = parse(sql)[0]
+                    stmt = parse(sql, schema=True)[0]
                 except SQLiteError:
                     raise SQLError(f"malformed database schema ({name})") from None
                 if isinstance(stmt, ast.CreateTable):
@@ -161,17 +161,17 @@ class Database:
                             table.indexes.append(auto)
                             break
                     continue
-                stmt = parse(sql)[0]
+                stmt = parse(sql, schema=True)[0]
                 idx = Index(name=stmt.name, table=stmt.table, columns=stmt.columns, unique=stmt.unique,
                             root=root, sql=sql, where=stmt.where)
                 self.indexes[name.lower()] = idx
                 if table is not None:
                     table.indexes.append(idx)
             elif kind == "view":
-                stmt = parse(sql)[0]
+                stmt = parse(sql, schema=True)[0]
                 self.views[name.lower()] = View(stmt.name, stmt.select, stmt.columns, sql)
             elif kind == "trigger":
-                stmt = parse(sql)[0]
+                stmt = parse(sql, schema=True)[0]
                 trig = Trigger(stmt.name, stmt.table, stmt, sql)
                 self.triggers[name.lower()] = trig
                 if table is not None:

@@ -11,10 +11,14 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
 SQLITE3 = shutil.which("sqlite3")
+# sqlite3 runs in a scratch folder: statements such as ATTACH 'x' create
+# files in the working directory, which must not be the checkout.
+SCRATCH = tempfile.mkdtemp(prefix="litmus-sql-oracle-")
 
 needs_sqlite3 = pytest.mark.skipif(SQLITE3 is None, reason="the sqlite3 binary is not installed")
 
@@ -53,7 +57,7 @@ def sqlite3_error(sql: str, setup: str = "") -> str | None:
     if setup:
         args.append(setup)
     args.append(sql)
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(args, capture_output=True, cwd=SCRATCH, text=True, timeout=60)
     for line in proc.stderr.splitlines():
         for prefix in ("Error: in prepare, ", "Parse error near line 1: "):
             if line.startswith(prefix):
@@ -76,7 +80,7 @@ def sqlite3_errors(statements: list[str], setup: str = "") -> list[str | None]:
         assert "\n" not in sql and complete_statement(sql + ";"), sql
         lines.append(sql + ";")
     proc = subprocess.run([SQLITE3, ":memory:"], input="\n".join(lines) + "\n",
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, cwd=SCRATCH, text=True, timeout=600)
     found: dict[int, str] = {}
     for line in proc.stderr.splitlines():
         for prefix in ("Parse error near line ", "Runtime error near line "):
@@ -92,7 +96,7 @@ def sqlite3_query(sql: str, setup: str = "") -> list[str]:
     if setup:
         args.append(setup)
     args.append(sql)
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(args, capture_output=True, cwd=SCRATCH, text=True, timeout=60)
     if proc.returncode != 0:
         raise AssertionError(f"sqlite3 failed on {sql!r}: {proc.stderr}")
     return proc.stdout.splitlines()
@@ -102,7 +106,7 @@ def sqlite3_script_errors(script_lines: list[str]) -> dict[int, str]:
     """Run a script through sqlite3 (errors do not stop it) and return the
     parse errors by 1-based line number of the failing statement's start."""
     proc = subprocess.run([SQLITE3, ":memory:"], input="\n".join(script_lines) + "\n",
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, cwd=SCRATCH, text=True, timeout=300)
     errors = {}
     for line in proc.stderr.splitlines():
         if line.startswith("Parse error near line "):

@@ -16,7 +16,7 @@ from engine.sql.ast import (
 )
 from engine.sql.parser import parse, parse_expression
 
-from sql_oracle import SQLITE3, needs_sqlite3, sqlite3_error
+from sql_oracle import SCRATCH, SQLITE3, needs_sqlite3, sqlite3_error
 
 a, b, c = Column("a"), Column("b"), Column("c")
 
@@ -123,7 +123,7 @@ def test_parameter_numbers_match_sqlite3():
     sql = "select ?3, ?, :a, ?, :b, :a, ?, ?1, ?, @c, ?"
     sets = "".join(f".param set ?{i} {100 + i}\n" for i in range(1, 12))
     sets += ".param set :a 1\n.param set :b 2\n.param set @c 3\n"
-    out = subprocess.run([SQLITE3, ":memory:"], input=sets + sql + ";\n", capture_output=True,
+    out = subprocess.run([SQLITE3, ":memory:"], input=sets + sql + ";\n", capture_output=True, cwd=SCRATCH,
                          text=True).stdout.strip().split("|")
     params = [col.expr for col in parse(sql)[0].body.columns]
     for param, shown in zip(params, out):
@@ -324,7 +324,7 @@ def _random_expr(rng, depth):
 
 def _sqlite3_values(expressions):
     script = "".join(f"SELECT {e};\n" for e in expressions)
-    out = subprocess.run([SQLITE3, ":memory:"], input=script, capture_output=True, text=True)
+    out = subprocess.run([SQLITE3, ":memory:"], input=script, capture_output=True, cwd=SCRATCH, text=True)
     assert out.stderr == "", out.stderr
     return out.stdout.split("\n")[:len(expressions)]
 

@@ -12,7 +12,7 @@ import pytest
 from engine.sql.ast import AlterTable, CreateTable
 from engine.sql.parser import parse, parse_statements
 
-from sql_oracle import SQLITE3, needs_sqlite3
+from sql_oracle import SCRATCH, SQLITE3, needs_sqlite3
 
 pytestmark = needs_sqlite3
 
@@ -21,7 +21,7 @@ SEP = "@@@"
 
 def sqlite3_header(sql: str) -> list[str]:
     out = subprocess.run([SQLITE3, "-header", "-separator", SEP, ":memory:", sql],
-                         capture_output=True, text=True)
+                         capture_output=True, cwd=SCRATCH, text=True)
     assert out.returncode == 0, out.stderr
     return out.stdout.split("\n")[0].split(SEP)
 
@@ -54,7 +54,7 @@ def test_result_column_text_is_the_name_sqlite3_shows(sql):
 def stored_sql(script: str, schema: str = "sqlite_schema") -> list[str]:
     out = subprocess.run([SQLITE3, "-newline", SEP, ":memory:", script,
                           f"select sql from {schema} where sql is not null"],
-                         capture_output=True, text=True)
+                         capture_output=True, cwd=SCRATCH, text=True)
     assert out.returncode == 0, out.stderr
     return out.stdout.split(SEP)[:-1]
 
@@ -97,7 +97,7 @@ def test_create_table_as_select_keeps_the_source_text():
 
 def table_info_defaults(script: str) -> list[str]:
     out = subprocess.run([SQLITE3, "-separator", SEP, ":memory:", script, "pragma table_info(t)"],
-                         capture_output=True, text=True)
+                         capture_output=True, cwd=SCRATCH, text=True)
     assert out.returncode == 0, out.stderr
     return [line.split(SEP)[4] for line in out.stdout.rstrip("\n").split("\n")]
 
