@@ -91,7 +91,7 @@ def test_project_gate_yaml_loads_and_assigns_the_corpus():
     config = load_gate_config(REPO / "ci" / "gate.yaml")
     names = [suite.name for suite in config.suites]
     assert names == ["slt-select1", "slt-evidence", "slt-other", "cases"]
-    assert all(suite.min_pass_rate == 0.0 for suite in config.suites)
+    assert all(0.0 <= suite.min_pass_rate <= 1.0 for suite in config.suites)
     assert config.baselines["conformance"] == REPO / "ci" / "baselines" / "conformance.json"
 
     def suites_of(file_id):
