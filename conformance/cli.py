@@ -54,6 +54,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                         help="per statement; a target that takes longer is restarted "
                              "and the record fails (default: 10)")
+    parser.add_argument("--record", action="store_true",
+                        help="rewrite the files' expectations with the oracle's answers "
+                             "(statement ok|error and query results) instead of running them")
     parser.add_argument("--show-all", action="store_true",
                         help="print every failure in full (default: the first 20)")
     parser.add_argument("--known", metavar="FILE", default=None,
@@ -81,6 +84,8 @@ def run_command(args: argparse.Namespace) -> int:
             parent = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(parent):
                 return _error(f"cannot write {path}: No such file or directory")
+    if getattr(args, "record", False):
+        return _record(files, args)
     config = RunConfig(target=args.target,
                        oracle=args.oracle if args.differential else None,
                        timeout=args.timeout, known_path=args.known)
@@ -106,6 +111,24 @@ def run_command(args: argparse.Namespace) -> int:
         return 1
     run.write_text(sys.stdout, show_all=args.show_all)
     return 0 if run.ok else 1
+
+
+def _record(files, args) -> int:
+    from .record import RecordProblem, record_files
+    try:
+        summaries = record_files(files, args.oracle, args.timeout)
+    except RecordProblem as exc:
+        return _error(f"cannot record: {exc}")
+    except TargetError as exc:
+        return _error(f"cannot open target: {exc}")
+    problems = 0
+    for s in summaries:
+        print(f"{s.file}: {s.statements} statements, {s.queries} queries recorded, {s.changed} changed")
+        for p in s.problems:
+            print(f"  PROBLEM {p}")
+        problems += len(s.problems)
+    print(f"recorded {len(summaries)} files with {args.oracle}; {problems} problems")
+    return 1 if problems else 0
 
 
 def main(argv: list[str] | None = None) -> int:
