@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 
 from ..errors import SQLError, TooBigError
+from .dates import DATE_FUNCTIONS
+from .mathfuncs import MATH_FUNCTIONS
 from .printf import sql_printf
 from .realfmt import sqlite_format
 from .values import (
@@ -144,15 +146,6 @@ def _hex(x):
     if x is None:
         return ""
     return to_blob(x).hex().upper()
-
-
-def _unhex(x, ignore=None):
-    if x is None:
-        return None
-    try:
-        return bytes.fromhex(to_text(x))
-    except ValueError:
-        return None
 
 
 def _quote(x):
@@ -340,6 +333,9 @@ SCALARS = {
     "last_insert_rowid": (0, 0, _last_insert_rowid),
     "sqlite_version": (0, 0, _sqlite_version),
 }
+
+SCALARS.update(MATH_FUNCTIONS)
+SCALARS.update(DATE_FUNCTIONS)
 
 NEEDS_RUNTIME = {"changes", "total_changes", "last_insert_rowid"}
 
