@@ -545,7 +545,7 @@ class ExprCompiler:
         name = e.name.lower()
         if self.aggregates is not None and e in self.aggregates:
             return itemgetter(self.aggregates[e])
-        if e.over is not None:
+        if e.over is not None or name in _WINDOW_ONLY:
             raise SQLError(f"misuse of window function {name}()")
         if is_aggregate_call(name, len(e.args), e.star):
             raise SQLError(f"misuse of aggregate function {name}()" if self.aggregates is not None
@@ -586,6 +586,10 @@ class ExprCompiler:
                     return v
             return None
         return coalesce
+
+
+_WINDOW_ONLY = frozenset(("row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile",
+                          "lag", "lead", "first_value", "last_value", "nth_value"))
 
 
 def _children(e):

@@ -446,7 +446,16 @@ class Planner:
                 operator = op.Filter(operator, comp.compile_predicate(core.having))
         else:
             post_scope = scope
+            agg_map = None
             comp = self.compiler(scope, aliases={})
+
+        window_calls = self._collect_windows([e for e, _ in results] +
+                                             [t for t, _ in order_terms if not isinstance(t, int)])
+        if window_calls:
+            arg_comp = self.compiler(post_scope, aggregates=agg_map, aliases=aliases)
+            operator, win_map = self._windows(operator, core, window_calls, arg_comp, post_scope.width)
+            comp = self.compiler(post_scope, aggregates={**(agg_map or {}), **win_map},
+                                 aliases=aliases if is_agg else {})
 
         out_fns = [comp.compile(e) for e, _ in results]
         columns = []
@@ -502,6 +511,101 @@ class Planner:
             operator = op.Strip(op.Sort(operator, op.make_sort_key(terms)))
         operator = self._limit(operator, limit, offset, outer)
         return QueryPlan(columns, operator, correlated)
+
+    # -- window functions -------------------------------------------------
+
+    def _collect_windows(self, exprs) -> list:
+        found = []
+        seen = set()
+        for e in exprs:
+            if e is None or isinstance(e, Slot):
+                continue
+            for node in walk(e):
+                if isinstance(node, ast.FunctionCall) and node.over is not None and node not in seen:
+                    seen.add(node)
+                    found.append(node)
+        return found
+
+    def _resolve_window(self, spec, core) -> ast.WindowSpec:
+        named = {w.name.lower(): w.spec for w in core.windows}
+        if isinstance(spec, str):
+            base = named.get(spec.lower())
+            if base is None:
+                raise SQLError(f"no such window: {spec}")
+            return self._resolve_window(base, core)
+        if spec.base is None:
+            return spec
+        base = named.get(spec.base.lower())
+        if base is None:
+            raise SQLError(f"no such window: {spec.base}")
+        base = self._resolve_window(base, core)
+        if spec.partition_by:
+            raise SQLError(f"cannot override PARTITION BY clause of window \"{spec.base}\"")
+        if spec.order_by and base.order_by:
+            raise SQLError(f"cannot override ORDER BY clause of window \"{spec.base}\"")
+        if base.frame is not None:
+            raise SQLError(f"cannot override frame specification of window \"{spec.base}\"")
+        return ast.WindowSpec(None, base.partition_by, spec.order_by or base.order_by, spec.frame)
+
+    def _windows(self, child, core, calls, comp: ExprCompiler, width: int):
+        from ..exec.window import BUILTIN_WINDOW_FUNCTIONS, Window, WindowCall, WindowDef
+        defs: dict = {}
+        win_map = {}
+        for j, call in enumerate(calls):
+            name = call.name.lower()
+            spec = self._resolve_window(call.over, core)
+            nargs = len(call.args)
+            if name in BUILTIN_WINDOW_FUNCTIONS:
+                lo, hi = BUILTIN_WINDOW_FUNCTIONS[name]
+                if not lo <= nargs <= hi:
+                    raise SQLError(f"wrong number of arguments to function {call.name}()")
+                wc = WindowCall(name, [comp.compile(a) for a in call.args])
+            elif name in AGGREGATES:
+                lo, hi, factory, takes_coll = AGGREGATES[name]
+                if call.distinct:
+                    raise SQLError("DISTINCT is not supported for window functions")
+                if call.star or (name == "count" and nargs == 0):
+                    fac = _count_star
+                    args = []
+                else:
+                    if not lo <= nargs <= hi:
+                        raise SQLError(f"wrong number of arguments to function {call.name}()")
+                    args = [comp.compile(a) for a in call.args]
+                    if takes_coll:
+                        coll = collation_key_function(comp.collation(call.args[0])[0])
+                        fac = (lambda f=factory, c=coll: f(c))
+                    else:
+                        fac = factory
+                filt = comp.compile(call.filter) if call.filter is not None else None
+                wc = WindowCall("agg", args, fac, filt)
+            elif name in _SCALAR_NAMES():
+                raise SQLError(f"{call.name}() may not be used as a window function")
+            else:
+                raise SQLError(f"no such function: {call.name}")
+            wc.slot = j
+            win_map[call] = width + j
+            key = repr(spec)
+            if key not in defs:
+                defs[key] = self._window_def(spec, comp, [])
+            defs[key].calls.append(wc)
+        return Window(child, list(defs.values()), len(calls)), win_map
+
+    def _window_def(self, spec: ast.WindowSpec, comp: ExprCompiler, calls):
+        from ..exec.window import WindowDef
+        partition = [(comp.compile(e), collation_key_function(comp.collation(e)[0])) for e in spec.partition_by]
+        order = [(comp.compile(t.expr), t.desc, _nulls(t), collation_key_function(comp.collation(t.expr)[0]))
+                 for t in spec.order_by]
+        frame = spec.frame
+        if frame is None:
+            units, start, end, exclude = "RANGE", ("UNBOUNDED PRECEDING", None), ("CURRENT ROW", None), None
+        else:
+            units = frame.units
+            start = (frame.start.kind, comp.compile(frame.start.offset) if frame.start.offset is not None else None)
+            end = (frame.end.kind, comp.compile(frame.end.offset) if frame.end.offset is not None else None)
+            exclude = None if frame.exclude in (None, "NO OTHERS") else frame.exclude
+            if units == "RANGE" and (start[1] is not None or end[1] is not None) and len(order) != 1:
+                raise SQLError("RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY expression")
+        return WindowDef(partition, order, units, start, end, exclude, calls)
 
     def _column_name(self, rc: ast.ResultColumn, scope: Scope) -> str:
         if rc.alias is not None:
@@ -950,6 +1054,11 @@ class Planner:
             v = of()
             return v if v > 0 else 0
         return op.Limit(operator, lf, offset_value if of is not None else None)
+
+
+def _SCALAR_NAMES():
+    from ..exec.functions import SCALARS
+    return SCALARS
 
 
 _VOLATILE = frozenset(("random", "randomblob", "changes", "total_changes", "last_insert_rowid"))
