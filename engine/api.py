@@ -10,9 +10,8 @@ import dataclasses
 import threading
 from collections import OrderedDict
 
-from . import errors
 from .database import Database
-from .errors import InterfaceError, MisuseError, ProgrammingError, SQLiteError
+from .errors import ProgrammingError
 from .sql import ast
 from .sql.parser import parse_statements
 

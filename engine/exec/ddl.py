@@ -118,7 +118,7 @@ def create_index(db, stmt: ast.CreateIndex, rt: Runtime):
     table = db.lookup_table(stmt.table)
     if table is None or stmt.table.lower() in ("sqlite_master", "sqlite_schema"):
         if stmt.table.lower() in db.views:
-            raise SQLError(f"views may not be indexed")
+            raise SQLError("views may not be indexed")
         if table is not None:
             raise SQLError(f"table {stmt.table} may not be indexed")
         raise SQLError(f"no such table: main.{stmt.table}")

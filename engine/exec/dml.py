@@ -176,14 +176,12 @@ def _as_rowid(v):
 def insert(db, stmt: ast.Insert, rt: Runtime):
     table = _target_table(db, stmt.table, stmt.schema)
     ncols = len(table.columns)
-    rowid_target = None
     if stmt.columns is not None:
         targets = []
         for name in stmt.columns:
             i = table.column_index(name)
             if i is None:
                 if name.lower() in ("rowid", "oid", "_rowid_"):
-                    rowid_target = len(targets)
                     targets.append(-1)
                     continue
                 raise SQLError(f"table {table.name} has no column named {name}")

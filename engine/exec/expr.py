@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Callable
 
-from ..errors import SQLError, SQLiteError
+from ..errors import SQLError
 from ..sql import ast
 from . import ops
 from .aggregates import is_aggregate_call
-from .functions import NEEDS_RUNTIME, NONDETERMINISTIC, SCALARS
+from .functions import NEEDS_RUNTIME, SCALARS
 from .values import (
-    NONE, affinity_of_type, cast, collation_key_function, to_text, truth,
+    NONE, affinity_of_type, cast, collation_key_function, truth,
 )
 
 Fn = Callable[[tuple], object]
@@ -556,7 +556,7 @@ class ExprCompiler:
         lo, hi, fn = spec
         if e.star or e.distinct or not (lo <= len(e.args) and (hi < 0 or len(e.args) <= hi)):
             if e.distinct and lo <= len(e.args) and (hi < 0 or len(e.args) <= hi):
-                raise SQLError(f"DISTINCT aggregates must have exactly one argument")
+                raise SQLError("DISTINCT aggregates must have exactly one argument")
             raise SQLError(f"wrong number of arguments to function {e.name}()")
         if e.filter is not None:
             raise SQLError("FILTER may not be used with non-aggregate " + name + "()")

@@ -8,8 +8,6 @@ ordered column by column under each column's collation and direction.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from ..errors import ConstraintError, SQLError
 from ..plan.scope import ColumnInfo, Scope, Source
 from ..sql import ast

@@ -11,8 +11,7 @@ from __future__ import annotations
 from functools import cmp_to_key
 from typing import Callable, Iterable, Iterator
 
-from ..errors import SQLError
-from .values import sort_key, truth
+from .values import sort_key
 
 
 class Operator:

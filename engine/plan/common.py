@@ -1,0 +1,151 @@
+"""Pieces shared by the planner's modules: the QueryPlan the layers above
+run, the scope of rows after grouping, and small helpers over syntax trees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..exec.expr import walk
+from ..sql import ast
+from .scope import ColumnInfo, Scope, Source
+
+
+class QueryPlan:
+    """A planned query: output columns and an operator to run."""
+
+    def __init__(self, columns: list[ColumnInfo], operator, correlated: bool):
+        self.columns = columns
+        self.operator = operator
+        self.correlated = correlated
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def rows(self):
+        return self.operator.rows()
+
+
+class AggScope(Scope):
+    """The scope of expressions evaluated after grouping: the row is the
+    aggregate results followed by the group's representative input row."""
+
+    def __init__(self, base: Scope, n_aggs: int):
+        super().__init__(parent=base.parent)
+        self.base = base
+        self.n_aggs = n_aggs
+        self.sources = base.sources
+        self.width = n_aggs + base.width
+        self.depth = base.depth
+
+    def lookup_local(self, name, table):
+        r = self.base.lookup_local(name, table)
+        if r is None:
+            return None
+        r.scope = self
+        r.slot += self.n_aggs
+        return r
+
+
+@dataclass
+class _Level:
+    source: Source
+    access: object            # has rows_for(prefix)
+    kind: str
+    on: ast.Expr | None
+    base_table: object = None
+    reader: object = None     # () -> iterator of rows (base tables and sub-plans)
+
+
+def split_conjuncts(e) -> list:
+    out = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Binary) and n.op == "AND":
+            stack.append(n.right)
+            stack.append(n.left)
+        else:
+            out.append(n)
+    return out
+
+
+def _has_subquery(e) -> bool:
+    return any(isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect)) for n in walk(e))
+
+
+def _ordinal(n: int) -> str:
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _SCALAR_NAMES():
+    from ..exec.functions import SCALARS
+    return SCALARS
+
+
+_VOLATILE = frozenset(("random", "randomblob", "changes", "total_changes", "last_insert_rowid"))
+
+
+def _count_star():
+    from ..exec.aggregates import CountStar
+    return CountStar()
+
+
+def _nulls(term: ast.OrderingTerm):
+    if term.nulls is None:
+        return None
+    return term.nulls == "FIRST"
+
+
+def _dedupe(columns: list[ColumnInfo]) -> list[ColumnInfo]:
+    """A sub-query's columns as its parent sees them: repeated names get
+    SQLite's ":N" suffix."""
+    seen: dict[str, int] = {}
+    out = []
+    for c in columns:
+        name = c.name
+        lname = name.lower()
+        if lname in seen:
+            seen[lname] += 1
+            k = seen[lname]
+            name = f"{c.name}:{k}"
+            while name.lower() in seen:
+                k += 1
+                name = f"{c.name}:{k}"
+            seen[lname] = k
+        else:
+            seen[lname] = 0
+        out.append(ColumnInfo(name, c.affinity, c.collation))
+    return out
+
+
+def _references(sel, name: str) -> bool:
+    lname = name.lower()
+    stack = [sel]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.TableRef) and n.name.lower() == lname and n.schema is None:
+            return True
+        if hasattr(n, "__dataclass_fields__"):
+            for f in n.__dataclass_fields__:
+                v = getattr(n, f)
+                if isinstance(v, tuple):
+                    stack.extend(x for x in v if hasattr(x, "__dataclass_fields__") or isinstance(x, tuple))
+                    for x in v:
+                        if isinstance(x, tuple):
+                            stack.extend(x)
+                elif hasattr(v, "__dataclass_fields__"):
+                    stack.append(v)
+    return False
+
+
+class _ReaderPlan:
+    def __init__(self, reader):
+        self.reader = reader
+
+    def rows(self):
+        return self.reader()

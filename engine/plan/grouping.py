@@ -1,0 +1,195 @@
+"""Planning aggregation and window functions (lang_aggfunc.html,
+lang_select.html "GROUP BY", windowfunctions.html): aggregate calls and
+group keys, then window definitions resolved and their calls compiled."""
+
+from __future__ import annotations
+
+from ..errors import SQLError
+from ..exec import operators as op
+from ..exec.aggregates import AGGREGATES, is_aggregate_call
+from ..exec.expr import ExprCompiler, Slot, walk
+from ..exec.values import collation_key_function, equality_key
+from ..sql import ast
+from .common import AggScope, _SCALAR_NAMES, _count_star, _nulls, _ordinal
+from .scope import Scope
+
+
+class GroupPlanning:
+    """Planner methods (mixed into :class:`engine.plan.select.Planner`)."""
+
+    def _collect_aggregates(self, exprs, core) -> list:
+        found = []
+        seen = set()
+        for e in exprs:
+            if e is None or isinstance(e, int) or isinstance(e, Slot):
+                continue
+            for node in walk(e):
+                if isinstance(node, ast.FunctionCall) and node.over is None \
+                        and is_aggregate_call(node.name, len(node.args), node.star):
+                    if node not in seen:
+                        seen.add(node)
+                        found.append(node)
+        return found
+
+    def _aggregate(self, child, scope: Scope, core, agg_calls, aliases, results):
+        comp = self.compiler(scope, aliases=aliases)
+        specs = []
+        agg_map = {}
+        minmax = [i for i, c in enumerate(agg_calls) if c.name.lower() in ("min", "max") and len(c.args) == 1]
+        for i, call in enumerate(agg_calls):
+            name = call.name.lower()
+            lo, hi, factory, takes_coll = AGGREGATES[name]
+            nargs = len(call.args)
+            if call.star:
+                if name != "count":
+                    raise SQLError(f"wrong number of arguments to function {call.name}()")
+            elif not lo <= nargs <= hi or (name == "count" and nargs == 0):
+                raise SQLError(f"wrong number of arguments to function {call.name}()")
+            if call.distinct and nargs != 1:
+                raise SQLError("DISTINCT aggregates must have exactly one argument")
+            for a in call.args:
+                for node in walk(a):
+                    if isinstance(node, ast.FunctionCall) and node.over is None \
+                            and is_aggregate_call(node.name, len(node.args), node.star):
+                        raise SQLError(f"misuse of aggregate function {node.name}()")
+            args = [comp.compile(a) for a in call.args]
+            coll = None
+            if call.args:
+                coll_name, _ = comp.collation(call.args[0])
+                coll = collation_key_function(coll_name)
+            if takes_coll:
+                fac = (lambda f=factory, c=coll: f(c))
+            else:
+                fac = factory
+            if call.star or (name == "count" and nargs == 0):
+                fac = _count_star
+            dkey = None
+            if call.distinct:
+                dkey = (lambda v, c=coll: equality_key(v, c))
+            filt = comp.compile_predicate(call.filter) if call.filter is not None else None
+            specs.append(op.AggregateSpec(fac, args, dkey, filt, star=call.star or (name == "count" and nargs == 0)))
+            agg_map[call] = i
+        group_key = None
+        gsort = None
+        if core.group_by:
+            gfns = []
+            for g in core.group_by:
+                base = g
+                while isinstance(base, ast.Collate):
+                    base = base.expr
+                if isinstance(base, ast.Literal) and isinstance(base.value, int):
+                    k = base.value
+                    if not 1 <= k <= len(results):
+                        raise SQLError(f"{_ordinal(core.group_by.index(g) + 1)} GROUP BY term out of range - should be between 1 and {len(results)}")
+                    target = results[k - 1][0]
+                else:
+                    target = g
+                for node in walk(target) if not isinstance(target, Slot) else ():
+                    if isinstance(node, ast.FunctionCall) and node.over is None \
+                            and is_aggregate_call(node.name, len(node.args), node.star):
+                        raise SQLError("aggregate functions are not allowed in the GROUP BY clause")
+                f = comp.compile(target)
+                coll_name, _ = comp.collation(target)
+                gfns.append((f, collation_key_function(coll_name)))
+
+            group_key = (lambda row, gfns=gfns: tuple(equality_key(f(row), c) for f, c in gfns))
+            sort_terms = [((lambda r, f=f: f(r)), False, None, c) for f, c in gfns]
+            gsort = op.make_sort_key(sort_terms)
+        # With exactly one min() or max(), bare columns come from its row.
+        mm_index = minmax[0] if len(minmax) == 1 else None
+        operator = op.Aggregate(child, scope.width, specs, group_key, gsort, bool(core.group_by), mm_index)
+        post = AggScope(scope, len(agg_calls))
+        return operator, post, agg_map
+
+    def _collect_windows(self, exprs) -> list:
+        found = []
+        seen = set()
+        for e in exprs:
+            if e is None or isinstance(e, Slot):
+                continue
+            for node in walk(e):
+                if isinstance(node, ast.FunctionCall) and node.over is not None and node not in seen:
+                    seen.add(node)
+                    found.append(node)
+        return found
+
+    def _resolve_window(self, spec, core) -> ast.WindowSpec:
+        named = {w.name.lower(): w.spec for w in core.windows}
+        if isinstance(spec, str):
+            base = named.get(spec.lower())
+            if base is None:
+                raise SQLError(f"no such window: {spec}")
+            return self._resolve_window(base, core)
+        if spec.base is None:
+            return spec
+        base = named.get(spec.base.lower())
+        if base is None:
+            raise SQLError(f"no such window: {spec.base}")
+        base = self._resolve_window(base, core)
+        if spec.partition_by:
+            raise SQLError(f"cannot override PARTITION BY clause of window \"{spec.base}\"")
+        if spec.order_by and base.order_by:
+            raise SQLError(f"cannot override ORDER BY clause of window \"{spec.base}\"")
+        if base.frame is not None:
+            raise SQLError(f"cannot override frame specification of window \"{spec.base}\"")
+        return ast.WindowSpec(None, base.partition_by, spec.order_by or base.order_by, spec.frame)
+
+    def _windows(self, child, core, calls, comp: ExprCompiler, width: int):
+        from ..exec.window import BUILTIN_WINDOW_FUNCTIONS, Window, WindowCall
+        defs: dict = {}
+        win_map = {}
+        for j, call in enumerate(calls):
+            name = call.name.lower()
+            spec = self._resolve_window(call.over, core)
+            nargs = len(call.args)
+            if name in BUILTIN_WINDOW_FUNCTIONS:
+                lo, hi = BUILTIN_WINDOW_FUNCTIONS[name]
+                if not lo <= nargs <= hi:
+                    raise SQLError(f"wrong number of arguments to function {call.name}()")
+                wc = WindowCall(name, [comp.compile(a) for a in call.args])
+            elif name in AGGREGATES:
+                lo, hi, factory, takes_coll = AGGREGATES[name]
+                if call.distinct:
+                    raise SQLError("DISTINCT is not supported for window functions")
+                if call.star or (name == "count" and nargs == 0):
+                    fac = _count_star
+                    args = []
+                else:
+                    if not lo <= nargs <= hi:
+                        raise SQLError(f"wrong number of arguments to function {call.name}()")
+                    args = [comp.compile(a) for a in call.args]
+                    if takes_coll:
+                        coll = collation_key_function(comp.collation(call.args[0])[0])
+                        fac = (lambda f=factory, c=coll: f(c))
+                    else:
+                        fac = factory
+                filt = comp.compile(call.filter) if call.filter is not None else None
+                wc = WindowCall("agg", args, fac, filt)
+            elif name in _SCALAR_NAMES():
+                raise SQLError(f"{call.name}() may not be used as a window function")
+            else:
+                raise SQLError(f"no such function: {call.name}")
+            wc.slot = j
+            win_map[call] = width + j
+            key = repr(spec)
+            if key not in defs:
+                defs[key] = self._window_def(spec, comp, [])
+            defs[key].calls.append(wc)
+        return Window(child, list(defs.values()), len(calls)), win_map
+
+    def _window_def(self, spec: ast.WindowSpec, comp: ExprCompiler, calls):
+        from ..exec.window import WindowDef
+        partition = [(comp.compile(e), collation_key_function(comp.collation(e)[0])) for e in spec.partition_by]
+        order = [(comp.compile(t.expr), t.desc, _nulls(t), collation_key_function(comp.collation(t.expr)[0]))
+                 for t in spec.order_by]
+        frame = spec.frame
+        if frame is None:
+            units, start, end, exclude = "RANGE", ("UNBOUNDED PRECEDING", None), ("CURRENT ROW", None), None
+        else:
+            units = frame.units
+            start = (frame.start.kind, comp.compile(frame.start.offset) if frame.start.offset is not None else None)
+            end = (frame.end.kind, comp.compile(frame.end.offset) if frame.end.offset is not None else None)
+            exclude = None if frame.exclude in (None, "NO OTHERS") else frame.exclude
+            if units == "RANGE" and (start[1] is not None or end[1] is not None) and len(order) != 1:
+                raise SQLError("RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY expression")
+        return WindowDef(partition, order, units, start, end, exclude, calls)

@@ -1,0 +1,307 @@
+"""Planning joins (lang_select.html "The FROM clause", optoverview.html in
+spirit): NATURAL/USING conditions, the join order of inner joins, WHERE
+terms pushed to the earliest level that binds their columns, and access
+paths (rowid seeks, hash lookups on equality, sources filtered once)."""
+
+from __future__ import annotations
+
+from ..errors import SQLError
+from ..exec import operators as op
+from ..exec.expr import ExprCompiler, Slot, walk
+from ..exec.ops import comparison_affinity, converter_for
+from ..exec.values import collation_key_function, equality_key, numeric_affinity_for_compare
+from ..sql import ast
+from .common import _Level, _ReaderPlan, _VOLATILE, _has_subquery, split_conjuncts
+from .scope import Scope
+
+
+class JoinPlanning:
+    """Planner methods (mixed into :class:`engine.plan.select.Planner`)."""
+
+    def _using_condition(self, scope, src, natural, using, on):
+        """The join condition of NATURAL/USING, and the hiding of the right
+        side's copies of the shared columns."""
+        left_sources = scope.sources[:-1]
+        if natural:
+            if on is not None or using:
+                raise SQLError("a NATURAL join may not have an ON or USING clause")
+            names = []
+            for c in src.columns:
+                if c.hidden:
+                    continue
+                if any(s.find(c.name) is not None and not s.columns[s.find(c.name)].hidden for s in left_sources):
+                    names.append(c.name)
+        else:
+            if on is not None:
+                raise SQLError("cannot join using column {} - column not present in both tables")
+            names = list(using)
+        cond = None
+        for name in names:
+            left = None
+            for s in left_sources:
+                i = s.find(name)
+                if i is not None and name.lower() not in s.using_hidden:
+                    left = s
+                    break
+            if left is None or src.find(name) is None:
+                raise SQLError(f"cannot join using column {name} - column not present in both tables")
+            eq = ast.Binary("=", ast.Column(name, left.name), ast.Column(name, src.name))
+            cond = eq if cond is None else ast.Binary("AND", cond, eq)
+            src.using_hidden.add(name.lower())
+        return cond
+
+    def _conjunct_level(self, e, scope: Scope, n_levels: int) -> int:
+        """The last join level whose columns ``e`` reads (-1: none)."""
+        if _has_subquery(e):
+            return n_levels - 1
+        last = -1
+        for node in walk(e):
+            if isinstance(node, ast.Column):
+                try:
+                    r = scope.lookup_local(node.name, node.table)
+                except SQLError:
+                    return n_levels - 1
+                if r is None:
+                    if scope.resolve(node.name, node.table) is None:
+                        return n_levels - 1  # an alias or an error: keep it last
+                    continue
+                for i, s in enumerate(scope.sources):
+                    if s.offset <= r.slot < s.offset + s.width:
+                        last = max(last, i)
+                        break
+            elif isinstance(node, Slot):
+                return n_levels - 1
+        return last
+
+    def _refs(self, e, scope: Scope) -> tuple[set, bool]:
+        """The local sources ``e`` reads, and whether it depends on anything
+        else (outer rows, subqueries, aliases, random values)."""
+        found: set = set()
+        if _has_subquery(e):
+            return found, True
+        for node in walk(e):
+            if isinstance(node, ast.Column):
+                try:
+                    r = scope.lookup_local(node.name, node.table)
+                except SQLError:
+                    return found, True
+                if r is None:
+                    return found, True
+                for i, s in enumerate(scope.sources):
+                    if s.offset <= r.slot < s.offset + s.width:
+                        found.add(i)
+                        break
+            elif isinstance(node, Slot):
+                return found, True
+            elif isinstance(node, ast.FunctionCall) and node.name.lower() in _VOLATILE:
+                return found, True
+        return found, False
+
+    def _selectivity(self, c, k: int, scope: Scope) -> float:
+        """A rough fraction of a source's rows that pass a term on it alone
+        (SQLite's defaults in spirit: equality is strong, ranges weaker)."""
+        if isinstance(c, ast.Binary):
+            if c.op in ("=", "IS"):
+                src = scope.sources[k]
+                for side in (c.left, c.right):
+                    if isinstance(side, ast.Column):
+                        r = scope.lookup_local(side.name, side.table)
+                        if r is not None and src.table is not None:
+                            rel = r.slot - src.offset
+                            if rel == 0 or (src.table.rowid_alias is not None and rel == src.table.rowid_alias + 1):
+                                return 1e-6
+                return 0.1
+            if c.op == "OR":
+                return min(1.0, self._selectivity(c.left, k, scope) + self._selectivity(c.right, k, scope))
+            if c.op in ("<", "<=", ">", ">="):
+                return 0.25
+            if c.op == "AND":
+                return self._selectivity(c.left, k, scope) * self._selectivity(c.right, k, scope)
+        if isinstance(c, ast.InList):
+            return 1.0 if c.negated else min(1.0, 0.1 * max(1, len(c.items)))
+        if isinstance(c, ast.Between):
+            return 0.25
+        return 0.5
+
+    def _join_order(self, levels: list[_Level], scope: Scope, conjuncts) -> list[int]:
+        """A greedy join order: start with the source that keeps the fewest
+        rows after its own terms, then prefer sources joined by an equality
+        to those already placed (they become hash lookups)."""
+        n = len(levels)
+        est = [1e6 if lv.base_table is not None else 1e4 for lv in levels]
+        links: list[set] = [set() for _ in range(n)]
+        for c in conjuncts:
+            srcs, other = self._refs(c, scope)
+            if other:
+                continue
+            if len(srcs) == 1:
+                (k,) = srcs
+                est[k] *= self._selectivity(c, k, scope)
+            elif len(srcs) == 2 and isinstance(c, ast.Binary) and c.op in ("=", "IS"):
+                a, b = srcs
+                links[a].add(b)
+                links[b].add(a)
+        order: list[int] = []
+        placed: set = set()
+        remaining = list(range(n))
+        while remaining:
+            def cost(k):
+                joined = bool(links[k] & placed)
+                return (est[k] * (0.01 if joined else 1.0), k)
+            pick = min(remaining, key=cost)
+            order.append(pick)
+            placed.add(pick)
+            remaining.remove(pick)
+        return order
+
+    def _join(self, levels: list[_Level], scope: Scope, conjuncts, comp: ExprCompiler):
+        n = len(levels)
+        placed: list[list] = [[] for _ in range(n)]
+        initial = []
+        for c in conjuncts:
+            k = self._conjunct_level(c, scope, n)
+            if k < 0:
+                initial.append(c)
+            else:
+                placed[k].append(c)
+        # ON terms of inner joins behave like WHERE terms.
+        for k, lv in enumerate(levels):
+            if lv.kind == "INNER" and lv.on is not None:
+                for c in split_conjuncts(lv.on):
+                    placed[max(k, self._conjunct_level(c, scope, n))].append(c)
+                lv.on = None
+        join_levels = []
+        for k, lv in enumerate(levels):
+            terms = placed[k] if lv.kind == "INNER" else (split_conjuncts(lv.on) if lv.on else [])
+            # Terms on an inner source alone filter it once per execution.
+            local = []
+            if k > 0 and lv.kind == "INNER":
+                for c in placed[k]:
+                    srcs, other = self._refs(c, scope)
+                    if not other and srcs == {k}:
+                        local.append(c)
+            filters = [comp.compile_predicate(c) for c in placed[k] if c not in local]
+            on_fn = comp.compile_predicate(lv.on) if lv.on is not None else None
+            access = lv.access
+            if lv.base_table is not None or k > 0:
+                access = self._access_path(k, lv, levels, scope, comp, terms, local)
+            join_levels.append(op.JoinLevel(access, lv.source.width, lv.kind, on_fn, filters))
+        initial_fns = [comp.compile_predicate(c) for c in initial]
+        if not levels:
+            return op.NestedLoopJoin([], initial_fns)
+        return op.NestedLoopJoin(join_levels, initial_fns, self.db.check_interrupt)
+
+    def _access_path(self, k, lv: _Level, levels, scope: Scope, comp: ExprCompiler, terms, local=()):
+        src = lv.source
+        lo, hi = src.offset, src.offset + src.width
+        # rowid = expr(prefix)
+        if lv.base_table is not None:
+            for t in terms:
+                seek = self._rowid_term(t, src, lo, hi, scope, comp, k, levels)
+                if seek is not None:
+                    table = lv.base_table
+                    lookup = self.db.row_lookup(table)
+                    access = op.RowidSeek(lookup, seek)
+                    if local:
+                        preds = [comp.compile_predicate(c) for c in local]
+                        access = op.FilteredRows(access, self._rebase_predicate(preds, lo))
+                    return access
+        if k == 0:
+            return lv.access
+        # Equality with earlier levels: hash the inner rows once.
+        inner_parts, outer_parts = [], []
+        for t in terms:
+            if not (isinstance(t, ast.Binary) and t.op == "=") or _has_subquery(t):
+                continue
+            for a, b in ((t.left, t.right), (t.right, t.left)):
+                la = self._conjunct_level(a, scope, len(levels))
+                lb = self._conjunct_level(b, scope, len(levels))
+                if la == k and lb < k and self._only_source(a, scope, lo, hi):
+                    aff = comparison_affinity(comp.affinity(a), comp.affinity(b))
+                    conv = converter_for(aff)
+                    coll = collation_key_function(comp.binary_collation(t.left, t.right))
+                    inner_parts.append((self._rebase(a, comp, lo), conv, coll))
+                    outer_parts.append((comp.compile(b), conv, coll))
+                    break
+        inner = lv.access if lv.base_table is None else op.Materialized(
+            _ReaderPlan(lv.reader), self.rt, False)
+        if local:
+            preds = [comp.compile_predicate(c) for c in local]
+            inner = op.CachedFilter(inner, self._rebase_predicate(preds, lo), self.rt)
+        if not inner_parts:
+            return inner
+
+        def make_key(parts):
+            def key(row):
+                out = []
+                for f, conv, coll in parts:
+                    v = f(row)
+                    if v is None:
+                        return None
+                    if conv is not None:
+                        v = conv(v)
+                    out.append((type(v) is str, type(v) is bytes, equality_key(v, coll)))
+                return tuple(out)
+            return key
+        return op.HashLookup(inner, make_key(inner_parts), make_key(outer_parts), self.rt)
+
+    def _rebase_predicate(self, preds, lo: int):
+        """Predicates compiled on the working row, applied to one source's row."""
+        pad = (None,) * lo
+
+        def test(r):
+            row = pad + r
+            for p in preds:
+                if not p(row):
+                    return False
+            return True
+        return test
+
+    def _only_source(self, e, scope, lo, hi) -> bool:
+        has = False
+        for node in walk(e):
+            if isinstance(node, ast.Column):
+                r = scope.lookup_local(node.name, node.table)
+                if r is None or not (lo <= r.slot < hi):
+                    return False
+                has = True
+            elif isinstance(node, (ast.Param, ast.FunctionCall)):
+                if isinstance(node, ast.FunctionCall) and node.name.lower() in ("random", "randomblob", "changes"):
+                    return False
+        return has
+
+    def _rebase(self, e, comp: ExprCompiler, lo: int):
+        """Compile ``e`` (reading one source) to run on that source's own row."""
+        f = comp.compile(e)
+        pad = (None,) * lo
+        return lambda r: f(pad + r)
+
+    def _rowid_term(self, t, src, lo, hi, scope, comp, k, levels):
+        if not (isinstance(t, ast.Binary) and t.op == "=") or _has_subquery(t):
+            return None
+        table = src.table
+        for a, b in ((t.left, t.right), (t.right, t.left)):
+            if not isinstance(a, ast.Column):
+                continue
+            r = scope.lookup_local(a.name, a.table)
+            if r is None or not (lo <= r.slot < hi):
+                continue
+            rel = r.slot - lo
+            is_rowid = rel == 0 or (table.rowid_alias is not None and rel == table.rowid_alias + 1)
+            if not is_rowid:
+                continue
+            if self._conjunct_level(b, scope, len(levels)) >= k:
+                continue
+            if any(isinstance(node, ast.FunctionCall) and node.name.lower() in ("random", "randomblob")
+                   for node in walk(b)):
+                continue
+            fb = comp.compile(b)
+            aff_b = comp.affinity(b)
+
+            def key(prefix, fb=fb, aff_b=aff_b):
+                v = fb(prefix)
+                if isinstance(v, str) or aff_b:
+                    v = numeric_affinity_for_compare(v)
+                return v
+            return key
+        return None
