@@ -174,6 +174,7 @@ def _as_rowid(v):
 
 
 def insert(db, stmt: ast.Insert, rt: Runtime):
+    db.changes = 0     # what changes() reports if the statement fails
     table = _target_table(db, stmt.table, stmt.schema)
     ncols = len(table.columns)
     if stmt.columns is not None:
@@ -246,7 +247,8 @@ def insert(db, stmt: ast.Insert, rt: Runtime):
         row = (rowid, *vals)
         if writer.write(row):
             count += 1
-            db.last_insert_rowid = rowid
+            if not table.without_rowid:
+                db.last_insert_rowid = rowid
             if table.autoincrement:
                 _bump_sequence(db, table, rowid)
     db.changes = count
@@ -297,6 +299,7 @@ def _matching_rows(db, table, alias, where, rt: Runtime, planner: Planner):
 
 
 def update(db, stmt: ast.Update, rt: Runtime):
+    db.changes = 0     # what changes() reports if the statement fails
     ref = stmt.table
     table = _target_table(db, ref.name, ref.schema)
     if stmt.from_ is not None:
@@ -347,6 +350,7 @@ def update(db, stmt: ast.Update, rt: Runtime):
 
 
 def delete(db, stmt: ast.Delete, rt: Runtime):
+    db.changes = 0     # what changes() reports if the statement fails
     ref = stmt.table
     table = _target_table(db, ref.name, ref.schema)
     if stmt.returning:

@@ -17,7 +17,7 @@ from ..errors import SQLError
 from ..sql import ast
 from . import ops
 from .aggregates import is_aggregate_call
-from .functions import NEEDS_RUNTIME, SCALARS
+from .functions import NEEDS_COLLATION, NEEDS_RUNTIME, SCALARS
 from .values import (
     NONE, affinity_of_type, cast, collation_key_function, truth,
 )
@@ -566,6 +566,19 @@ class ExprCompiler:
             return lambda row: fn(rt)
         if name in ("coalesce", "ifnull", "iif"):
             return self._lazy(name, args)
+        if name in NEEDS_COLLATION:
+            coll_name = None
+            for a in e.args:
+                coll_name = self.collation(a)[0]
+                if coll_name is not None:
+                    break
+            coll = collation_key_function(coll_name)
+            return lambda row: fn(coll, *[a(row) for a in args])
+        if name == "likelihood":
+            p = e.args[1]
+            p = p.value if isinstance(p, ast.Literal) else None
+            if not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+                raise SQLError("second argument to likelihood() must be a constant between 0.0 and 1.0")
         if len(args) == 1:
             a0 = args[0]
             return lambda row: fn(a0(row))

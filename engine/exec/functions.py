@@ -17,7 +17,7 @@ from .mathfuncs import MATH_FUNCTIONS
 from .printf import sql_printf
 from .realfmt import sqlite_format
 from .values import (
-    INT64_MIN, compare as cmp_any, real_to_text, text_prefix_number, to_blob, to_int, to_numeric,
+    INT64_MIN, compare as cmp_any, real_to_text, text_prefix_number, text_to_numeric, to_blob, to_int, to_numeric,
     to_real, to_text, typeof,
 )
 
@@ -41,8 +41,8 @@ def _coalesce(*args):
     return None
 
 
-def _nullif(a, b):
-    if a is not None and b is not None and cmp_any(a, b) == 0:
+def _nullif(coll, a, b):
+    if a is not None and b is not None and cmp_any(a, b, coll) == 0:
         return None
     return a
 
@@ -79,16 +79,33 @@ def _lower(x):
 
 
 _MISSING = object()
+LIMIT_LENGTH = 1_000_000_000
+
+
+def _int32(v) -> int:
+    """sqlite3_value_int: the 64-bit value's low 32 bits, as a signed int."""
+    n = to_int(to_numeric(v)) & 0xFFFFFFFF
+    return n - (1 << 32) if n >= 1 << 31 else n
 
 
 def _substr(x, start, length=_MISSING):
+    """substr() exactly as func.c computes it (32-bit start and length)."""
     if x is None or start is None or length is None:
         return None
-    s = bytes(x) if isinstance(x, (bytes, bytearray)) else to_text(x)
+    is_blob = isinstance(x, (bytes, bytearray))
+    s = bytes(x) if is_blob else to_text(x)
+    if is_blob and not s:
+        return None
     n = len(s)
-    p1 = to_int(to_numeric(start))
-    p2 = n + 1 if length is _MISSING else to_int(to_numeric(length))
-    # SQLite's substr arithmetic (func.c), on characters (bytes for a blob).
+    p1 = _int32(start)
+    neg = False
+    if length is _MISSING:
+        p2 = LIMIT_LENGTH
+    else:
+        p2 = _int32(length)
+        if p2 < 0:
+            p2 = -p2
+            neg = True
     if p1 < 0:
         p1 += n
         if p1 < 0:
@@ -100,13 +117,12 @@ def _substr(x, start, length=_MISSING):
         p1 -= 1
     elif p2 > 0:
         p2 -= 1
-    if p2 < 0:
-        p1 += p2
-        p2 = -p2
+    if neg:
+        p1 -= p2
         if p1 < 0:
             p2 += p1
             p1 = 0
-    return s[p1:p1 + max(0, p2)]
+    return s[p1:p1 + p2]
 
 
 def _instr(hay, needle):
@@ -163,17 +179,13 @@ def _quote(x):
 def _round(x, digits=0):
     if x is None or digits is None:
         return None
-    n = to_int(to_numeric(digits))
-    if n < 0:
-        n = 0
+    n = _int32(digits)
+    n = min(max(n, 0), 30)
     r = to_real(x)
-    if n > 30:
-        n = 30
-    if r != r or r in (float("inf"), float("-inf")):
-        return r
-    if n == 0 and abs(r) < 9.223372036854775e18:
-        q = int(abs(r) + 0.5)
-        return float(q if r >= 0 else -q)
+    if r < -4503599627370496.0 or r > 4503599627370496.0 or r != r:
+        return r               # no fractional part to round
+    if n == 0:
+        return float(int(r + (-0.5 if r < 0 else 0.5)))
     # SQLite rounds by printing with printf("%.*f") and reading the text back.
     return float(sqlite_format(r, "f", n))
 
@@ -200,9 +212,7 @@ def _typeof(x):
 
 
 def _zeroblob(n):
-    if n is None:
-        return None
-    k = to_int(to_numeric(n))
+    k = to_int(to_numeric(n)) if n is not None else 0
     if k > 1_000_000_000:
         raise TooBigError("string or blob too big")
     return bytes(max(0, k))
@@ -219,37 +229,66 @@ def _randomblob(n):
     return os.urandom(max(1, k))
 
 
-def _max(*args):
+def _max(coll, *args):
     best = None
     for a in args:
         if a is None:
             return None
-        if best is None or cmp_any(a, best) > 0:
+        if best is None or cmp_any(a, best, coll) > 0:
             best = a
     return best
 
 
-def _min(*args):
+def _min(coll, *args):
     best = None
     for a in args:
         if a is None:
             return None
-        if best is None or cmp_any(a, best) < 0:
+        if best is None or cmp_any(a, best, coll) < 0:
             best = a
     return best
 
 
-def _likelihood(x, p):
-    return x
+def _soundex(x):
+    s = "" if x is None else to_text(x)
+    i = 0
+    while i < len(s) and not (s[i].isascii() and s[i].isalpha()):
+        i += 1
+    if i >= len(s):
+        return "?000"
+    prev = _SOUNDEX.get(s[i].upper(), 0)
+    out = [s[i].upper()]
+    while len(out) < 4 and i < len(s):
+        code = _SOUNDEX.get(s[i].upper(), 0) if s[i].isascii() else 0
+        if code > 0:
+            if code != prev:
+                prev = code
+                out.append(str(code))
+        else:
+            prev = 0
+        i += 1
+    return "".join(out).ljust(4, "0")
+
+
+_SOUNDEX = {c: int(d) for c, d in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "01230120022455012623010202")}
+
+
+def _like_function(pattern, value, escape=_MISSING):
+    from .ops import like
+    return like(value, pattern, None if escape is _MISSING else escape)
+
+
+def _glob_function(pattern, value):
+    from .ops import glob
+    return glob(value, pattern)
 
 
 def _sign(x):
-    if x is None:
+    if isinstance(x, str):
+        x = text_to_numeric(x)
+    if not isinstance(x, (int, float)):
         return None
-    n = to_numeric(x) if not isinstance(x, (bytes, bytearray)) else None
-    if n is None:
-        return None
-    return (n > 0) - (n < 0)
+    return (x > 0) - (x < 0)
 
 
 def _printf(fmt=None, *args):
@@ -272,6 +311,9 @@ def _last_insert_rowid(rt):
 
 def _sqlite_version():
     return "3.40.1"
+
+
+SOURCE_ID = "2022-12-28 14:03:47 df5c253c0b3dd24916e4ec7cf77d3db5294cc9fd45ae7b9c5e82ad8197f3alt1"
 
 
 def _ltrim(x, chars=None):
@@ -325,7 +367,12 @@ SCALARS = {
     "min": (2, -1, _min),
     "likely": (1, 1, lambda x: x),
     "unlikely": (1, 1, lambda x: x),
-    "likelihood": (2, 2, _likelihood),
+    "likelihood": (2, 2, lambda x, p: x),
+    "sign": (1, 1, _sign),
+    "soundex": (1, 1, _soundex),
+    "like": (2, 3, _like_function),
+    "glob": (2, 2, _glob_function),
+    "sqlite_source_id": (0, 0, lambda: SOURCE_ID),
     "printf": (0, -1, _printf),
     "format": (0, -1, _printf),
     "changes": (0, 0, _changes),
@@ -336,6 +383,10 @@ SCALARS = {
 
 SCALARS.update(MATH_FUNCTIONS)
 SCALARS.update(DATE_FUNCTIONS)
+
+# Functions that take the collation of their arguments as a first parameter
+# (SQLITE_FUNC_NEEDCOLL): the first argument with a collation decides.
+NEEDS_COLLATION = {"max", "min", "nullif"}
 
 NEEDS_RUNTIME = {"changes", "total_changes", "last_insert_rowid"}
 

@@ -66,7 +66,7 @@ def _log(*args):
     if b is None or x is None or x <= 0 or b <= 0:
         return None
     lb = math.log(b)
-    if lb == 0:
+    if lb <= 0:
         return None
     return math.log(x) / lb
 
@@ -152,7 +152,7 @@ MATH_FUNCTIONS = {
     "asinh": (1, 1, _unary(math.asinh)),
     "atan": (1, 1, _unary(math.atan)),
     "atan2": (2, 2, _atan2),
-    "atanh": (1, 1, _unary(math.atanh)),
+    "atanh": (1, 1, _unary(lambda v: math.copysign(math.inf, v) if abs(v) == 1 else math.atanh(v))),
     "ceil": (1, 1, _ceil_floor(math.ceil)),
     "ceiling": (1, 1, _ceil_floor(math.ceil)),
     "cos": (1, 1, _unary(math.cos)),

@@ -10,7 +10,8 @@ import re
 from .realfmt import sqlite_format
 from .values import to_int, to_numeric, to_real, to_text
 
-_SPEC = re.compile(r"%([-+ 0#,!]*)(\*|[0-9]+)?(?:\.(\*|[0-9]+))?([a-zA-Z%])")
+_SPEC = re.compile(r"%([-+ 0#,!]*)(\*|[0-9]+)?(?:\.(\*|[0-9]+))?(l{0,2})([a-zA-Z%])")
+_CONVERSIONS = set("diufeEgGxXocszqQw%")
 
 
 def sql_printf(fmt: str, args: tuple) -> str:
@@ -28,7 +29,9 @@ def sql_printf(fmt: str, args: tuple) -> str:
     for m in _SPEC.finditer(fmt):
         out.append(fmt[pos:m.start()])
         pos = m.end()
-        flags, width, prec, conv = m.groups()
+        flags, width, prec, _long, conv = m.groups()
+        if conv not in _CONVERSIONS:
+            return "".join(out)   # SQLite stops at an unknown conversion
         if conv == "%":
             out.append("%")
             continue

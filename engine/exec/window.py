@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..errors import SQLError
 from .operators import Operator, make_sort_key
-from .values import equality_key, to_int, to_numeric, truth
+from .values import equality_key, text_to_numeric, to_int, to_numeric, truth
 
 
 class WindowCall:
@@ -170,7 +170,8 @@ class Window(Operator):
     def _offset(fn, row, units: str, which: str):
         v = fn(row)
         if units == "RANGE":
-            v = to_numeric(v) if not isinstance(v, (int, float)) else v
+            if isinstance(v, str):
+                v = text_to_numeric(v)
             if v is None or not isinstance(v, (int, float)) or v < 0:
                 raise SQLError(f"frame {which} offset must be a non-negative number")
             return v

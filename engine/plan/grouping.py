@@ -143,6 +143,8 @@ class GroupPlanning:
             spec = self._resolve_window(call.over, core)
             nargs = len(call.args)
             if name in BUILTIN_WINDOW_FUNCTIONS:
+                if call.filter is not None:
+                    raise SQLError("FILTER clause may only be used with aggregate window functions")
                 lo, hi = BUILTIN_WINDOW_FUNCTIONS[name]
                 if not lo <= nargs <= hi:
                     raise SQLError(f"wrong number of arguments to function {call.name}()")

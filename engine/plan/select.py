@@ -232,11 +232,13 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         for n, term in enumerate(order_by, 1):
             order_terms.append((self._resolve_order_term(term.expr, results, core, n), term))
 
-        agg_calls = self._collect_aggregates([e for e, _ in results] + [core.having] +
-                                             [e for e, _ in order_terms], core)
-        is_agg = bool(core.group_by) or bool(agg_calls)
+        # Only GROUP BY or an aggregate among the result columns makes an
+        # aggregate query; one in HAVING or ORDER BY alone is a misuse.
+        is_agg = bool(core.group_by) or bool(self._collect_aggregates([e for e, _ in results], core))
         if core.having is not None and not is_agg:
-            raise SQLError("a GROUP BY clause is required before HAVING")
+            raise SQLError("HAVING clause on a non-aggregate query")
+        agg_calls = self._collect_aggregates([e for e, _ in results] + [core.having] +
+                                             [e for e, _ in order_terms], core) if is_agg else []
 
         where_comp = self.compiler(scope, aliases=aliases)
         for c in conjuncts:
