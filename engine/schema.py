@@ -55,7 +55,7 @@ class Table:
     strict: bool = False
     primary_key: tuple = ()           # column indexes of a non-alias PRIMARY KEY
     pk_conflict: str | None = None
-    checks: list = field(default_factory=list)       # (name, ast expr)
+    checks: list = field(default_factory=list)       # (name, ast expr, source text)
     foreign_keys: list = field(default_factory=list)  # ast.ForeignKeyConstraint
     indexes: list[Index] = field(default_factory=list)
     triggers: list = field(default_factory=list)
@@ -121,7 +121,7 @@ def table_from_ast(stmt: ast.CreateTable, root: int = 0) -> Table:
             elif isinstance(cons, ast.CollateConstraint):
                 col.collation = cons.collation
             elif isinstance(cons, ast.CheckConstraint):
-                table.checks.append((cons.name, cons.expr))
+                table.checks.append((cons.name, cons.expr, cons.text))
             elif isinstance(cons, ast.GeneratedConstraint):
                 col.generated = cons.expr
                 col.generated_stored = cons.stored
@@ -144,7 +144,7 @@ def table_from_ast(stmt: ast.CreateTable, root: int = 0) -> Table:
             table.autoincrement = cons.autoincrement
             pk_desc = False
         elif isinstance(cons, ast.CheckConstraint):
-            table.checks.append((cons.name, cons.expr))
+            table.checks.append((cons.name, cons.expr, cons.text))
         elif isinstance(cons, ast.ForeignKeyConstraint):
             table.foreign_keys.append(cons)
     if len(pk_cols) == 1 and not stmt.without_rowid:

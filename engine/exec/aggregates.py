@@ -9,6 +9,7 @@ aggregation operator before ``step`` is called.
 from __future__ import annotations
 
 from ..errors import SQLError
+from .json1 import JSON_AGGREGATES
 from .values import INT64_MAX, INT64_MIN, compare, text_to_numeric, to_real, to_text
 
 
@@ -166,6 +167,9 @@ AGGREGATES = {
     "group_concat": (1, 2, GroupConcat, False),
     "string_agg": (2, 2, GroupConcat, False),
 }
+
+
+AGGREGATES.update(JSON_AGGREGATES)
 
 
 def is_aggregate_call(name: str, nargs: int, star: bool) -> bool:

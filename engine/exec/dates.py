@@ -442,14 +442,14 @@ def _is_date(args) -> DateTime | None:
         else:
             if a0 is None:
                 return None
-            z = a0 if isinstance(a0, str) else bytes(a0).decode("utf-8", "replace")
+            z = a0 if isinstance(a0, str) else bytes(a0).decode("utf-8", "surrogateescape")
             if _parse_time_value(z, p):
                 return None
         for i, m in enumerate(args[1:], 1):
             if m is None:
                 return None
             text = m if isinstance(m, str) else str(m) if isinstance(m, (int, float)) else \
-                bytes(m).decode("utf-8", "replace")
+                bytes(m).decode("utf-8", "surrogateescape")
             if _modifier(text, p, i):
                 return None
         p.compute_jd()

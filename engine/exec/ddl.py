@@ -106,8 +106,8 @@ def _create_table_as(db, stmt: ast.CreateTable, rt: Runtime):
 
 def _quote_ident(name: str) -> str:
     if name.replace("_", "a").isalnum() and not name[:1].isdigit() and name.isascii():
-        from ..sql.tokenizer import is_keyword
-        if not is_keyword(name):
+        from ..sql.tokenizer import KEYWORDS
+        if name.upper() not in KEYWORDS:
             return name
     return '"' + name.replace('"', '""') + '"'
 

@@ -46,7 +46,7 @@ class RowWriter:
         self.keys = [index_ops.IndexKeys(db, table, idx) for idx in table.indexes]
         scope = index_ops.table_scope(db, table)
         comp = ExprCompiler(scope, rt, Planner(db, rt).plan_subquery)
-        self.checks = [(name, comp.compile(expr), expr) for name, expr in table.checks]
+        self.checks = [(name, comp.compile(expr), text) for name, expr, text in table.checks]
         self.pk_conflict = table.pk_conflict
 
     def _conflict_mode(self, constraint_mode: str | None) -> str:
@@ -68,12 +68,12 @@ class RowWriter:
                     continue
                 raise ConstraintError(f"NOT NULL constraint failed: {table.name}.{c.name}",
                                       SQLITE_CONSTRAINT_NOTNULL)
-        for name, fn, expr in self.checks:
+        for name, fn, text in self.checks:
             if truth(fn(row)) is False:
                 mode = self.default_conflict or "ABORT"
                 if mode == "IGNORE":
                     return False
-                raise ConstraintError(f"CHECK constraint failed: {name or _expr_text(expr)}",
+                raise ConstraintError(f"CHECK constraint failed: {name or text}",
                                       SQLITE_CONSTRAINT_CHECK)
         return True
 
@@ -141,11 +141,6 @@ class RowWriter:
     def delete(self, row) -> None:
         self._remove_index_entries(row)
         self.db.delete_table_row(self.table, row[0])
-
-
-def _expr_text(expr) -> str:
-    from ..sql.unparse import unparse
-    return unparse(expr)
 
 
 def _new_rowid(db, table) -> int:

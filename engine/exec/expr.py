@@ -18,6 +18,7 @@ from ..sql import ast
 from . import ops
 from .aggregates import is_aggregate_call
 from .functions import NEEDS_COLLATION, NEEDS_RUNTIME, SCALARS
+from .json1 import JSON_OPERATORS, JSON_PRODUCERS, JSON_SCALARS, plain
 from .values import (
     NONE, affinity_of_type, cast, collation_key_function, truth,
 )
@@ -116,6 +117,8 @@ class ExprCompiler:
                     if alias is not None:
                         return self.collation(alias)
                     return None, False
+                if r.info.collation is None and not r.info.is_rowid:
+                    return "BINARY", False
                 return r.info.collation, False
             if isinstance(e, ast.Cast) or (isinstance(e, ast.Unary) and e.op == "+"):
                 e = e.expr if isinstance(e, ast.Cast) else e.operand
@@ -190,7 +193,7 @@ class ExprCompiler:
         return param
 
     def _resolve(self, e: ast.Column):
-        if e.schema is not None and e.table is None:
+        if e.schema is not None and (e.table is None or e.schema.lower() not in ("main", "temp")):
             return None
         return self.scope.resolve(e.name, e.table)
 
@@ -249,10 +252,16 @@ class ExprCompiler:
         op = e.op
         if op in ("AND", "OR"):
             return self._c_logical(e, d)
-        fl = self.compile(e.left, d)
-        fr = self.compile(e.right, d)
         if isinstance(e.left, ast.RowValue) or isinstance(e.right, ast.RowValue):
             return self._c_row_compare(e, d)
+        if op in ("->", "->>"):
+            return self._c_json_operator(e, d)
+        fl = self.compile(e.left, d)
+        fr = self.compile(e.right, d)
+        if op in ("IS", "IS NOT") and self._truth_keyword(e.right) is not None:
+            # x IS [NOT] TRUE|FALSE tests the truth of x (NULL is neither).
+            want = self._truth_keyword(e.right) == (op == "IS")
+            return lambda row: 1 if truth(fl(row)) is want else 0
         if op in ("=", "!=", "<", "<=", ">", ">=", "IS", "IS NOT"):
             cmp = self.comparison(op, e.left, e.right)
             return lambda row: cmp(fl(row), fr(row))
@@ -260,6 +269,44 @@ class ExprCompiler:
         if fn is None:
             raise SQLError(f"unsupported operator: {op}")
         return lambda row: fn(fl(row), fr(row))
+
+    def _truth_keyword(self, e) -> bool | None:
+        """True/False when ``e`` is the keyword TRUE/FALSE (not a column)."""
+        if isinstance(e, ast.Column) and e.table is None and not e.quoted \
+                and e.name.lower() in ("true", "false") and self._resolve(e) is None:
+            return e.name.lower() == "true"
+        return None
+
+    def _c_json_operator(self, e, d):
+        raw = self._take_raw()
+        fn = JSON_OPERATORS.get(e.op)
+        if fn is None:
+            raise SQLError(f"unsupported operator: {e.op}")
+        fl = self.compile_json_arg(e.left, d)
+        fr = self.compile(e.right, d)
+        if e.op == "->" and not raw:
+            return lambda row: plain(fn(fl(row), fr(row)))
+        return lambda row: fn(fl(row), fr(row))
+
+    # -- the JSON subtype: passed only from a JSON function straight into another
+
+    _raw = False
+
+    def _take_raw(self) -> bool:
+        raw, self._raw = self._raw, False
+        return raw
+
+    def compile_json_arg(self, e, d: int = 0):
+        """Compile an argument of a JSON function: a JSON-producing call hands
+        over its result with the JSON subtype (JsonText) instead of plain text."""
+        if (isinstance(e, ast.FunctionCall) and e.name.lower() in JSON_PRODUCERS and e.over is None) \
+                or (isinstance(e, ast.Binary) and e.op == "->"):
+            self._raw = True
+            try:
+                return self.compile(e, d)
+            finally:
+                self._raw = False
+        return self.compile(e, d)
 
     def _c_row_compare(self, e, d):
         left = e.left.items if isinstance(e.left, ast.RowValue) else (e.left,)
@@ -544,12 +591,16 @@ class ExprCompiler:
     def _c_FunctionCall(self, e, d):
         name = e.name.lower()
         if self.aggregates is not None and e in self.aggregates:
-            return itemgetter(self.aggregates[e])
+            get = itemgetter(self.aggregates[e])
+            if name in JSON_PRODUCERS and not self._take_raw():
+                return lambda row: plain(get(row))
+            return get
         if e.over is not None or name in _WINDOW_ONLY:
             raise SQLError(f"misuse of window function {name}()")
         if is_aggregate_call(name, len(e.args), e.star):
             raise SQLError(f"misuse of aggregate function {name}()" if self.aggregates is not None
                            else f"misuse of aggregate: {name}()")
+        raw = self._take_raw()
         spec = SCALARS.get(name)
         if spec is None:
             raise SQLError(f"no such function: {e.name}")
@@ -560,6 +611,12 @@ class ExprCompiler:
             raise SQLError(f"wrong number of arguments to function {e.name}()")
         if e.filter is not None:
             raise SQLError("FILTER may not be used with non-aggregate " + name + "()")
+        if name in JSON_SCALARS:
+            args = [self.compile_json_arg(a, d) for a in e.args]
+            f = self._call(fn, args)
+            if name in JSON_PRODUCERS and not raw:
+                return lambda row: plain(f(row))
+            return f
         args = [self.compile(a, d) for a in e.args]
         if name in NEEDS_RUNTIME:
             rt = self.rt
@@ -579,6 +636,10 @@ class ExprCompiler:
             p = p.value if isinstance(p, ast.Literal) else None
             if not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
                 raise SQLError("second argument to likelihood() must be a constant between 0.0 and 1.0")
+        return self._call(fn, args)
+
+    @staticmethod
+    def _call(fn, args):
         if len(args) == 1:
             a0 = args[0]
             return lambda row: fn(a0(row))

@@ -9,10 +9,12 @@ are listed in ``NEEDS_RUNTIME``.
 
 from __future__ import annotations
 
+import math
 import os
 
 from ..errors import SQLError, TooBigError
 from .dates import DATE_FUNCTIONS
+from .json1 import JSON_SCALARS
 from .mathfuncs import MATH_FUNCTIONS
 from .printf import sql_printf
 from .realfmt import sqlite_format
@@ -170,7 +172,11 @@ def _quote(x):
     if isinstance(x, int):
         return str(x)
     if isinstance(x, float):
-        return real_to_text(x) if x == x else "NULL"
+        # 15 digits when they read back as the same real, else 20 (func.c).
+        text = real_to_text(x)
+        if text_to_numeric(text) != x and not math.isinf(x):
+            text = sqlite_format(x, "e", 20, "!")
+        return text
     if isinstance(x, (bytes, bytearray)):
         return "X'" + bytes(x).hex().upper() + "'"
     return "'" + x.replace("'", "''") + "'"
@@ -226,6 +232,8 @@ def _randomblob(n):
     if n is None:
         return None
     k = to_int(to_numeric(n))
+    if k > 1_000_000_000:
+        raise TooBigError("string or blob too big")
     return os.urandom(max(1, k))
 
 
@@ -383,6 +391,7 @@ SCALARS = {
 
 SCALARS.update(MATH_FUNCTIONS)
 SCALARS.update(DATE_FUNCTIONS)
+SCALARS.update(JSON_SCALARS)
 
 # Functions that take the collation of their arguments as a first parameter
 # (SQLITE_FUNC_NEEDCOLL): the first argument with a collation decides.

@@ -9,11 +9,11 @@ ordered column by column under each column's collation and direction.
 from __future__ import annotations
 
 from ..errors import ConstraintError, SQLError
-from ..plan.scope import ColumnInfo, Scope, Source
+from ..plan.scope import Scope, table_source
 from ..sql import ast
 from ..storage import btree
 from .expr import ExprCompiler, Runtime
-from .values import INTEGER, collation_key_function, truth
+from .values import collation_key_function, truth
 
 _RANK = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
 
@@ -78,10 +78,7 @@ def _cmp(x, y, coll) -> int:
 
 
 def table_scope(db, table, alias: str | None = None) -> Scope:
-    cols = [ColumnInfo("rowid", affinity=INTEGER, hidden=True)]
-    for c in table.columns:
-        cols.append(ColumnInfo(c.name, c.affinity, c.collation, hidden=c.hidden, declared_type=c.declared_type))
-    return Scope([Source(alias or table.name, cols, rowid_slot=0, table=table)])
+    return Scope([table_source(table, alias)])
 
 
 class IndexKeys:

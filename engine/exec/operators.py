@@ -73,6 +73,17 @@ class Materialized:
         return cached
 
 
+class TableFunction:
+    """Rows of a table-valued function, its arguments evaluated on the prefix."""
+
+    def __init__(self, fn, args):
+        self.fn = fn
+        self.args = args
+
+    def rows_for(self, prefix):
+        return list(self.fn(*[a(prefix) for a in self.args]))
+
+
 class CachedFilter:
     """An inner source's rows that pass its own terms, computed once per
     execution (the terms read nothing but the source's row)."""

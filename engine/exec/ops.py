@@ -264,7 +264,10 @@ def _like_regex(pattern: str, escape: str | None):
 
 
 def like(value, pattern, escape=None):
-    """``value LIKE pattern [ESCAPE escape]``: 1, 0 or None."""
+    """``value LIKE pattern [ESCAPE escape]``: 1, 0 or None.  A blob on either
+    side never matches (sqlite3 is built with SQLITE_LIKE_DOESNT_MATCH_BLOBS)."""
+    if isinstance(value, (bytes, bytearray)) or isinstance(pattern, (bytes, bytearray)):
+        return 0
     if value is None or pattern is None:
         return None
     if escape is not None:
@@ -299,19 +302,28 @@ def _glob_regex(pattern: str):
             if j < n and pattern[j] == "^":
                 negate = True
                 j += 1
-            items = []
+            chars: list[str] = []
+            ranges: list[tuple[str, str]] = []
             if j < n and pattern[j] == "]":
-                items.append("\\]")
+                chars.append("]")
                 j += 1
             while j < n and pattern[j] != "]":
-                if pattern[j] == "-" and items and j + 1 < n and pattern[j + 1] != "]":
-                    items.append("-")
-                else:
-                    items.append(re.escape(pattern[j]))
+                if pattern[j] == "-" and (chars or ranges) and j + 1 < n and pattern[j + 1] != "]" and chars:
+                    lo = chars.pop()
+                    ranges.append((lo, pattern[j + 1]))
+                    j += 2
+                    continue
+                chars.append(pattern[j])
                 j += 1
             if j >= n:
                 return None  # unterminated class matches nothing
-            out.append("[" + ("^" if negate else "") + "".join(items) + "]")
+            # A reversed range (z-a) matches nothing, as in SQLite.
+            body = "".join(re.escape(c) for c in chars) + "".join(
+                re.escape(lo) + "-" + re.escape(hi) for lo, hi in ranges if lo <= hi)
+            if body:
+                out.append("[" + ("^" if negate else "") + body + "]")
+            else:
+                out.append("." if negate else "(?!)")
             i = j
         else:
             out.append(re.escape(c))
@@ -320,6 +332,8 @@ def _glob_regex(pattern: str):
 
 
 def glob(value, pattern):
+    if isinstance(value, (bytes, bytearray)) or isinstance(pattern, (bytes, bytearray)):
+        return 0
     if value is None or pattern is None:
         return None
     rx = _glob_regex(to_text(pattern))

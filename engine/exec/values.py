@@ -64,7 +64,7 @@ _PREFIX_INT = re.compile(r"[ \t\n\f\r\v]*([+-]?[0-9]+)")
 
 def _text(value) -> str:
     if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", "replace")
+        return bytes(value).decode("utf-8", "surrogateescape")
     return value
 
 
@@ -138,7 +138,8 @@ def to_text(value) -> str | None:
         return str(value)
     if isinstance(value, float):
         return real_to_text(value)
-    return bytes(value).decode("utf-8", "replace")
+    # Bytes that are not UTF-8 survive the round trip text -> blob, as in SQLite.
+    return bytes(value).decode("utf-8", "surrogateescape")
 
 
 def to_numeric(value):
@@ -177,18 +178,20 @@ def to_blob(value) -> bytes | None:
         return None
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
-    return to_text(value).encode("utf-8")
+    return to_text(value).encode("utf-8", "surrogateescape")
 
 
 def cast_numeric(value):
-    """CAST(x AS NUMERIC): like NUMERIC affinity but text always becomes a number."""
+    """CAST(x AS NUMERIC): text always becomes a number (its numeric prefix);
+    a real read from text becomes an integer only when it is one exactly and
+    within +-2^51 (sqlite3VdbeMemNumerify)."""
     if value is None:
         return None
     if isinstance(value, (int, float)):
         return value
     n = text_prefix_number(value)
-    if isinstance(n, float):
-        return _real_as_numeric(n)
+    if isinstance(n, float) and (n == 0.0 or (n.is_integer() and -2251799813685248 <= n < 2251799813685248)):
+        return int(n)
     return n
 
 

@@ -8,6 +8,7 @@ from ..errors import SQLError
 from ..exec import operators as op
 from ..exec.aggregates import AGGREGATES, is_aggregate_call
 from ..exec.expr import ExprCompiler, Slot, walk
+from ..exec.json1 import JSON_AGGREGATES
 from ..exec.values import collation_key_function, equality_key
 from ..sql import ast
 from .common import AggScope, _SCALAR_NAMES, _count_star, _nulls, _ordinal
@@ -52,7 +53,8 @@ class GroupPlanning:
                     if isinstance(node, ast.FunctionCall) and node.over is None \
                             and is_aggregate_call(node.name, len(node.args), node.star):
                         raise SQLError(f"misuse of aggregate function {node.name}()")
-            args = [comp.compile(a) for a in call.args]
+            args = [comp.compile_json_arg(a) if name in JSON_AGGREGATES else comp.compile(a)
+                    for a in call.args]
             coll = None
             if call.args:
                 coll_name, _ = comp.collation(call.args[0])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import SQLError
-from ..exec.values import BLOB
+from ..exec.values import BLOB, INTEGER
 
 ROWID_NAMES = ("rowid", "oid", "_rowid_")
 
@@ -24,6 +24,7 @@ class ColumnInfo:
     collation: str | None = None
     hidden: bool = False      # not part of "*" (the rowid slot)
     declared_type: str | None = None
+    is_rowid: bool = False    # the rowid or an INTEGER PRIMARY KEY (no collation)
 
 
 @dataclass
@@ -51,7 +52,19 @@ class Source:
                 return i
         if lname in ROWID_NAMES and self.rowid_slot is not None:
             return self.rowid_slot
+        for i, col in enumerate(self.columns):
+            if col.hidden and col.name.lower() == lname:
+                return i      # a hidden column (of a table-valued function) by name
         return None
+
+
+def table_source(table, alias: str | None = None) -> Source:
+    """A base table as a FROM source: its working row is (rowid, columns...)."""
+    cols = [ColumnInfo("rowid", affinity=INTEGER, hidden=True, is_rowid=True)]
+    for i, c in enumerate(table.columns):
+        cols.append(ColumnInfo(c.name, c.affinity, c.collation, hidden=c.hidden,
+                               declared_type=c.declared_type, is_rowid=i == table.rowid_alias))
+    return Source(alias or table.name, cols, rowid_slot=0, table=table)
 
 
 class RowCell:

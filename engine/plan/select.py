@@ -186,7 +186,9 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         plain = True       # only inner joins without NATURAL/USING: the order is free
         if core.from_ is not None:
             for item, kind, natural, on, using in self._flatten_from(core.from_):
-                src, access, table, reader = self._source_for(item, outer)
+                src, access, table, reader = self._source_for(item, outer, scope)
+                if isinstance(item, ast.TableRef) and item.args is not None:
+                    plain = False      # its arguments read the sources to its left
                 if kind in ("RIGHT", "FULL"):
                     raise SQLError(f"{kind} JOIN is not supported yet")
                 src.from_index = len(levels)

@@ -8,10 +8,11 @@ from collections import deque
 
 from ..errors import SQLError
 from ..exec import operators as op
-from ..exec.values import INTEGER, collation_key_function, equality_key
+from ..exec.values import collation_key_function, equality_key
 from ..sql import ast
+from ..exec.json1 import TABLE_FUNCTIONS
 from .common import QueryPlan, _dedupe, _references
-from .scope import ColumnInfo, Scope, Source
+from .scope import ColumnInfo, Scope, Source, table_source
 
 
 class SourcePlanning:
@@ -29,8 +30,10 @@ class SourcePlanning:
         self._names += 1
         return f"(subquery-{self._names})"
 
-    def _source_for(self, item, outer: Scope | None) -> tuple[Source, object, object, object]:
-        """(Source, access, base table or None, reader) for one FROM item."""
+    def _source_for(self, item, outer: Scope | None, scope: Scope | None = None) -> tuple[Source, object, object, object]:
+        """(Source, access, base table or None, reader) for one FROM item;
+        ``scope`` holds the sources to its left (a table-valued function's
+        arguments may read them)."""
         if isinstance(item, ast.SubqueryRef):
             plan = self.plan_select(item.select, outer)
             name = item.alias or self._next_name()
@@ -38,7 +41,7 @@ class SourcePlanning:
             return src, op.Materialized(plan, self.rt, plan.correlated), None, plan.rows
         if isinstance(item, ast.TableRef):
             if item.args is not None:
-                raise SQLError(f"no such table-valued function: {item.name}")
+                return self._table_function(item, scope or Scope(parent=outer))
             lname = item.name.lower()
             if item.schema is None:
                 for frame in reversed(self._ctes):
@@ -54,13 +57,25 @@ class SourcePlanning:
                 src = Source(item.alias or obj.name, _dedupe(plan.columns))
                 return src, op.Materialized(plan, self.rt, False), None, plan.rows
             table = obj
-            cols = [ColumnInfo("rowid", affinity=INTEGER, hidden=True)]
-            for c in table.columns:
-                cols.append(ColumnInfo(c.name, c.affinity, c.collation, hidden=c.hidden, declared_type=c.declared_type))
-            src = Source(item.alias or table.name, cols, rowid_slot=0, table=table)
+            src = table_source(table, item.alias)
             reader = self.db.table_reader(table)
             return src, op.TableScan(reader), table, reader
         raise SQLError("unsupported FROM item")
+
+    def _table_function(self, item: ast.TableRef, scope: Scope):
+        spec = TABLE_FUNCTIONS.get(item.name.lower())
+        if spec is None:
+            raise SQLError(f"no such table-valued function: {item.name}")
+        lo, hi, fn, visible, hidden = spec
+        if not lo <= len(item.args) <= hi:
+            raise SQLError(f"too many arguments on {item.name}() - max {hi}" if len(item.args) > hi
+                           else f"wrong number of arguments to function {item.name}()")
+        comp = self.compiler(scope)
+        args = [comp.compile_json_arg(a) for a in item.args]
+        cols = [ColumnInfo(n) for n in visible] + [ColumnInfo(n, hidden=True) for n in hidden]
+        src = Source(item.alias or item.name, cols)
+        access = op.TableFunction(fn, args)
+        return src, access, None, None
 
     def _cte_source(self, cte: ast.CommonTableExpr, item: ast.TableRef, recursive: bool):
         key = ("cte", id(cte))

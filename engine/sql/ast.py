@@ -485,8 +485,12 @@ class UniqueConstraint:
 
 @dataclass(frozen=True, slots=True)
 class CheckConstraint:
+    """``CHECK (expr)``; ``text`` is the expression's source text, which
+    sqlite3 quotes in "CHECK constraint failed: ..."."""
+
     expr: Expr
     name: str | None = None
+    text: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,10 +202,11 @@ class DDLParser(DMLParser):
                 constraints.append(UniqueConstraint(name, (), self._parse_onconf()))
             elif kind == "CHECK":
                 self._next()
-                self._expect("LP")
+                open_tok = self._expect("LP")
                 expr = self._expr_at(6)[0]
-                self._expect("RP")
-                constraints.append(CheckConstraint(expr, name))
+                close = self._expect("RP")
+                text = self.sql[open_tok.end:close.start].strip(_WHITESPACE)
+                constraints.append(CheckConstraint(expr, name, text))
             elif kind == "REFERENCES":
                 clause = self._parse_references()
                 constraints.append(ForeignKeyConstraint(clause, name))
@@ -382,11 +383,12 @@ class DDLParser(DMLParser):
                 constraints.append(UniqueConstraint(name, indexed, self._parse_onconf()))
             elif kind == "CHECK":
                 self._next()
-                self._expect("LP")
+                open_tok = self._expect("LP")
                 expr = self._expr_at(6)[0]
-                self._expect("RP")
+                close = self._expect("RP")
+                text = self.sql[open_tok.end:close.start].strip(_WHITESPACE)
                 self._parse_onconf()
-                constraints.append(CheckConstraint(expr, name))
+                constraints.append(CheckConstraint(expr, name, text))
             elif kind == "FOREIGN":
                 self._next()
                 self._expect("KEY")

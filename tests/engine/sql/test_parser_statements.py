@@ -111,7 +111,7 @@ def test_create_table_columns_and_constraints():
         ColumnDef("b", "VARCHAR(10)", (NotNullConstraint(None, "FAIL"), UniqueConstraint(),
                                       CollateConstraint("nocase"),
                                       DefaultConstraint(Literal("x"), None, "'x'"))),
-        ColumnDef("c", None, (CheckConstraint(Binary(">", c, Literal(0))),
+        ColumnDef("c", None, (CheckConstraint(Binary(">", c, Literal(0)), None, "c > 0"),
                               ForeignKeyConstraint(ForeignKeyClause(
                                   "u", ("x",), (("DELETE", "CASCADE"), ("UPDATE", "SET NULL")),
                                   True)))),
@@ -122,7 +122,7 @@ def test_create_table_columns_and_constraints():
     assert stmt.constraints == (
         PrimaryKeyConstraint("k", (IndexedColumn(a), IndexedColumn(b, None, True))),
         UniqueConstraint(None, (IndexedColumn(b, "binary"),), "IGNORE"),
-        CheckConstraint(Binary("<", Column("d"), Literal(5))),
+        CheckConstraint(Binary("<", Column("d"), Literal(5)), None, "d < 5"),
         ForeignKeyConstraint(ForeignKeyClause("u", (), (("DELETE", "NO ACTION"),)), None, ("f",)),
     )
 
