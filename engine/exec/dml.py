@@ -1,22 +1,28 @@
 """INSERT, UPDATE and DELETE (lang_insert.html, lang_update.html,
-lang_delete.html, lang_conflict.html): rowid assignment, affinity on store,
-NOT NULL / CHECK / UNIQUE constraints with their conflict resolution, and
-index maintenance for every row changed.
+lang_delete.html, lang_upsert.html, lang_returning.html): which rows
+change, with what values, the triggers around each row, UPSERT, RETURNING,
+UPDATE ... FROM and ORDER BY/LIMIT on UPDATE and DELETE.  The writing
+itself, with constraints and indexes, is engine/exec/rowwriter.py.
+
+Every statement reads the rows it will change before changing any, so a
+statement never sees its own changes.  ``outer`` is the scope of a trigger
+program when the statement runs inside one.
 """
 
 from __future__ import annotations
 
-from ..errors import (
-    SQLITE_CONSTRAINT_CHECK, SQLITE_CONSTRAINT_NOTNULL, SQLITE_CONSTRAINT_PRIMARYKEY,
-    SQLITE_CONSTRAINT_ROWID, ConstraintError, FullError, MismatchError, SQLError,
-)
-from ..plan.scope import Scope
-from ..plan.select import Planner, split_conjuncts
+from operator import itemgetter
+
+from ..errors import MismatchError, SQLError
+from ..plan.scope import Scope, table_source
+from ..plan.select import Planner, _Level, split_conjuncts
 from ..sql import ast
 from ..storage import btree
-from . import index as index_ops
-from .expr import ExprCompiler, Runtime
-from .values import INT64_MAX, INTEGER, apply_affinity, truth
+from . import operators as op
+from .expr import ExprCompiler, Runtime, Slot
+from .rowwriter import Conflict, RowWriter, as_rowid, bump_sequence, new_rowid
+from .triggers import RaiseSignal, fire, has_triggers, triggers_for
+from .values import collation_key_function, truth
 
 
 def _outcome(columns=None, rows=()):
@@ -24,346 +30,534 @@ def _outcome(columns=None, rows=()):
     return Outcome(columns, iter(rows))
 
 
-def _target_table(db, name: str, schema: str | None, verb: str = "modify"):
-    table = db.lookup_table(name, schema)
-    if table is None:
-        if name.lower() in db.views:
-            raise SQLError(f"cannot modify {name} because it is a view")
-        raise SQLError(f"no such table: {name}")
+def _planner(db, rt, with_) -> Planner:
+    planner = Planner(db, rt)
+    if with_ is not None:
+        planner._ctes.append({c.name.lower(): (c, with_.recursive) for c in with_.ctes})
+    return planner
+
+
+def _target(db, name: str, schema: str | None, event: str):
+    """The table a statement changes, or a view with INSTEAD OF triggers."""
     if name.lower() in ("sqlite_master", "sqlite_schema"):
         raise SQLError(f"table {name} may not be modified")
-    return table
+    table = db.lookup_table(name, schema)
+    if table is not None:
+        return table
+    view = db.views.get(name.lower())
+    if view is not None:
+        if triggers_for(db, view.name, "INSTEAD OF", event):
+            return view
+        raise SQLError(f"cannot modify {name} because it is a view")
+    raise SQLError(f"no such table: {name}")
 
 
-class RowWriter:
-    """Writes rows of one table: constraints, conflict resolution, indexes."""
+def _is_view(target) -> bool:
+    return hasattr(target, "select")
 
-    def __init__(self, db, table, rt: Runtime, conflict: str | None):
-        self.db = db
-        self.table = table
-        self.rt = rt
-        self.default_conflict = conflict
-        self.keys = [index_ops.IndexKeys(db, table, idx) for idx in table.indexes]
-        scope = index_ops.table_scope(db, table)
-        comp = ExprCompiler(scope, rt, Planner(db, rt).plan_subquery)
-        self.checks = [(name, comp.compile(expr), text) for name, expr, text in table.checks]
-        self.pk_conflict = table.pk_conflict
 
-    def _conflict_mode(self, constraint_mode: str | None) -> str:
-        if self.default_conflict is not None:
-            return self.default_conflict
-        return constraint_mode or "ABORT"
+class Returning:
+    """RETURNING: expressions over the changed row, collected in order."""
 
-    def check_row(self, row) -> bool:
-        """NOT NULL and CHECK; False means skip the row (IGNORE)."""
-        table = self.table
-        for i, c in enumerate(table.columns):
-            if c.not_null and row[i + 1] is None:
-                if i == table.rowid_alias:
-                    continue
-                mode = self._conflict_mode(c.not_null_conflict)
-                if mode == "IGNORE":
-                    return False
-                if mode == "REPLACE" and c.default is not None:
-                    continue
-                raise ConstraintError(f"NOT NULL constraint failed: {table.name}.{c.name}",
-                                      SQLITE_CONSTRAINT_NOTNULL)
-        for name, fn, text in self.checks:
-            if truth(fn(row)) is False:
-                mode = self.default_conflict or "ABORT"
-                if mode == "IGNORE":
-                    return False
-                raise ConstraintError(f"CHECK constraint failed: {name or text}",
-                                      SQLITE_CONSTRAINT_CHECK)
-        return True
+    def __init__(self, planner: Planner, target, items, outer):
+        scope = Scope([table_source(target)], parent=outer)
+        comp = planner.compiler(scope)
+        self.names = []
+        self.fns = []
+        for rc in items:
+            if isinstance(rc, ast.Star):
+                for slot, info, _src in scope.star_columns(None):
+                    self.names.append(info.name)
+                    self.fns.append(itemgetter(slot))
+            else:
+                for node in _walk_calls(rc.expr):
+                    if node.over is None and node.name.lower() in _AGG_NAMES:
+                        raise SQLError("aggregate functions are not allowed in RETURNING")
+                self.names.append(rc.alias or (rc.expr.name if isinstance(rc.expr, ast.Column) else rc.text))
+                self.fns.append(comp.compile(rc.expr))
+        self.rows: list = []
 
-    def write(self, row, old_rowid: int | None = None) -> bool:
-        """Store ``row`` = (rowid, values...), replacing the row ``old_rowid``
-        when updating.  Returns False when the row was ignored."""
-        db = self.db
-        table = self.table
-        rowid = row[0]
-        if not self.check_row(row):
-            return False
-        # rowid uniqueness
-        if rowid != old_rowid:
-            existing = db.row_lookup(table)(rowid)
-            if existing is not None:
-                mode = self._conflict_mode(self.pk_conflict if table.rowid_alias is not None else None)
-                if mode == "IGNORE":
-                    return False
-                if mode == "REPLACE":
-                    self.delete(existing)
-                else:
-                    col = table.columns[table.rowid_alias].name if table.rowid_alias is not None else "rowid"
-                    raise ConstraintError(f"UNIQUE constraint failed: {table.name}.{col}",
-                                          SQLITE_CONSTRAINT_PRIMARYKEY if table.rowid_alias is not None
-                                          else SQLITE_CONSTRAINT_ROWID)
-        # unique indexes
-        new_keys = []
-        for keys in self.keys:
-            applies = keys.applies(row)
-            k = keys.key(row) if applies else None
-            new_keys.append(k)
-            if k is None or not keys.idx.unique:
+    def add(self, row) -> None:
+        self.rows.append(tuple(f(row) for f in self.fns))
+
+    def outcome(self):
+        return _outcome(self.names, self.rows)
+
+
+def _walk_calls(e):
+    from .expr import walk
+    return (n for n in walk(e) if isinstance(n, ast.FunctionCall))
+
+
+_AGG_NAMES = {"count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"}
+
+
+# ---------------------------------------------------------------------------
+# INSERT
+# ---------------------------------------------------------------------------
+
+
+def _insert_targets(target, columns) -> list[int]:
+    """Column positions for the values (-1 for an explicit rowid)."""
+    names = [c.name for c in target.columns] if not _is_view(target) else None
+    if columns is None:
+        return list(range(len(names))) if names is not None else None
+    out = []
+    for name in columns:
+        i = target.column_index(name) if names is not None else None
+        if i is None:
+            if names is not None and name.lower() in ("rowid", "oid", "_rowid_") and not target.without_rowid:
+                out.append(-1)
                 continue
-            while True:
-                other = index_ops.find_conflict(db, keys, k)
-                if other is None or other == old_rowid:
-                    break
-                mode = self._conflict_mode(keys.idx.conflict)
-                if mode == "IGNORE":
-                    return False
-                if mode == "REPLACE":
-                    victim = db.row_lookup(table)(other)
-                    if victim is None:
-                        break
-                    self.delete(victim)
-                    continue
-                raise index_ops.unique_error(table, keys.idx)
-        if old_rowid is not None:
-            old = db.row_lookup(table)(old_rowid)
-            if old is not None:
-                self._remove_index_entries(old)
-                if old_rowid != rowid:
-                    db.delete_table_row(table, old_rowid)
-        db.write_table_row(table, rowid, row[1:])
-        for keys, k in zip(self.keys, new_keys):
-            if k is not None:
-                btree.IndexCursor(db.pager, keys.idx.root, keys.compare).insert(k)
-        return True
-
-    def _remove_index_entries(self, row) -> None:
-        for keys in self.keys:
-            if keys.applies(row):
-                btree.IndexCursor(self.db.pager, keys.idx.root, keys.compare).delete(keys.key(row))
-
-    def delete(self, row) -> None:
-        self._remove_index_entries(row)
-        self.db.delete_table_row(self.table, row[0])
+            raise SQLError(f"table {target.name} has no column named {name}")
+        out.append(i)
+    return out
 
 
-def _new_rowid(db, table) -> int:
-    m = db.max_rowid(table)
-    if m is None:
-        return 1
-    if m < INT64_MAX:
-        return m + 1
-    import random
-    lookup = db.row_lookup(table)
-    for _ in range(100):
-        r = random.randint(1, INT64_MAX)
-        if lookup(r) is None:
-            return r
-    raise FullError("database or disk is full")
-
-
-def _as_rowid(v):
-    """An explicit rowid value after INTEGER affinity; raise on non-integers."""
-    v = apply_affinity(v, INTEGER)
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer() and -2**63 <= v < 2**63:
-        return int(v)
-    raise MismatchError("datatype mismatch")
-
-
-def insert(db, stmt: ast.Insert, rt: Runtime):
-    db.changes = 0     # what changes() reports if the statement fails
-    table = _target_table(db, stmt.table, stmt.schema)
-    ncols = len(table.columns)
-    if stmt.columns is not None:
-        targets = []
-        for name in stmt.columns:
-            i = table.column_index(name)
-            if i is None:
-                if name.lower() in ("rowid", "oid", "_rowid_"):
-                    targets.append(-1)
-                    continue
-                raise SQLError(f"table {table.name} has no column named {name}")
-            targets.append(i)
-    else:
-        targets = list(range(ncols))
-    planner = Planner(db, rt)
-    if stmt.source is None:
-        source_rows = [()]
-        width = 0
-        if stmt.columns is not None:
-            targets = []
-    elif isinstance(stmt.source.body, ast.Values) and not stmt.source.order_by and stmt.source.limit is None \
-            and stmt.source.with_ is None:
-        comp = ExprCompiler(Scope(), rt, planner.plan_subquery)
-        rows = stmt.source.body.rows
+def _source_rows(planner: Planner, stmt: ast.Insert, outer, rt):
+    """(width, iterator of value tuples) for the VALUES or SELECT."""
+    src = stmt.source
+    if src is None:
+        return 0, iter([()])
+    if isinstance(src.body, ast.Values) and not src.order_by and src.limit is None and src.with_ is None:
+        comp = ExprCompiler(Scope(parent=outer), rt, planner.plan_subquery)
+        rows = src.body.rows
         width = len(rows[0])
         for r in rows:
             if len(r) != width:
                 raise SQLError("all VALUES must have the same number of terms")
         fns = [[comp.compile(e) for e in r] for r in rows]
-        source_rows = ([f(()) for f in r] for r in fns)
-    else:
-        plan = planner.plan_select(stmt.source, None)
-        width = len(plan.columns)
-        source_rows = list(plan.rows())
-    if stmt.source is not None and width != len(targets):
+        return width, ([f(()) for f in r] for r in fns)
+    plan = planner.plan_select(src, outer)
+    # Read everything first: INSERT INTO t SELECT ... FROM t sees t as it was.
+    return len(plan.columns), iter(list(plan.rows()))
+
+
+def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
+    db.changes = 0     # what changes() reports if the statement fails
+    target = _target(db, stmt.table, stmt.schema, "INSERT")
+    planner = _planner(db, rt, stmt.with_)
+    if _is_view(target):
+        return _insert_into_view(db, stmt, rt, target, planner, outer)
+    table = target
+    ncols = len(table.columns)
+    targets = _insert_targets(table, stmt.columns)
+    for i in targets:
+        if i >= 0 and table.columns[i].generated is not None:
+            raise SQLError(f"cannot INSERT into generated column \"{table.columns[i].name}\"")
+    width, source = _source_rows(planner, stmt, outer, rt)
+    if stmt.source is None:
+        targets = []
+    elif width != len(targets):
         if stmt.columns is None:
-            raise SQLError(f"table {table.name} has {ncols} columns but {width} values were supplied")
+            raise SQLError(f"table {table.name} has {sum(1 for c in table.columns if c.generated is None)} "
+                           f"columns but {width} values were supplied")
         raise SQLError(f"{width} values for {len(targets)} columns")
-    if stmt.upserts:
-        raise SQLError("UPSERT is not supported yet")
-    if stmt.returning:
-        raise SQLError("RETURNING is not supported yet")
-    writer = RowWriter(db, table, rt, stmt.conflict)
-    defaults = _default_fns(db, table, rt)
+    writer = RowWriter(db, table, rt, stmt.conflict, planner.plan_subquery, outer)
+    upserts = _Upserts(db, table, stmt.upserts, rt, planner, outer, writer) if stmt.upserts else None
+    returning = Returning(planner, table, stmt.returning, outer) if stmt.returning else None
+    triggered = has_triggers(db, table.name)
     alias = table.rowid_alias
     count = 0
-    for src in source_rows:
-        vals = [None] * ncols
+    for values in source:
+        row = [None] * (ncols + 1)
         given = [False] * ncols
         rowid = None
-        for t, v in zip(targets, src):
+        for t, v in zip(targets, values):
             if t == -1:
                 rowid = v
             else:
-                vals[t] = v
+                row[t + 1] = v
                 given[t] = True
         for i in range(ncols):
-            if not given[i]:
-                vals[i] = defaults[i]() if defaults[i] is not None else None
-        if alias is not None and vals[alias] is not None:
-            rowid = vals[alias]
-        if rowid is not None:
-            rowid = _as_rowid(rowid)
-        else:
-            rowid = _new_rowid(db, table)
-        for i, c in enumerate(table.columns):
-            vals[i] = apply_affinity(vals[i], c.affinity)
+            if not given[i] and table.columns[i].generated is None:
+                row[i + 1] = writer.default(i)
+        if alias is not None and row[alias + 1] is not None:
+            rowid = row[alias + 1]
+        rowid = as_rowid(rowid) if rowid is not None else None
+        if triggered:
+            writer.finish_row(row)
+            row[0] = rowid if rowid is not None else -1
+            if alias is not None:
+                row[alias + 1] = row[0]
+            if not fire(db, rt, table, "BEFORE", "INSERT", new=tuple(row)):
+                continue
+        row[0] = rowid if rowid is not None else new_rowid(db, table)
         if alias is not None:
-            vals[alias] = rowid
-        row = (rowid, *vals)
-        if writer.write(row):
-            count += 1
-            if not table.without_rowid:
-                db.last_insert_rowid = rowid
-            if table.autoincrement:
-                _bump_sequence(db, table, rowid)
+            row[alias + 1] = row[0]
+        writer.finish_row(row)
+        try:
+            written = writer.write(row, upsert=upserts.matches if upserts else None)
+        except Conflict as conflict:
+            changed = upserts.apply(conflict, row)
+            if changed is not None:
+                count += 1
+                if returning is not None:
+                    returning.add(changed)
+            continue
+        if not written:
+            continue
+        count += 1
+        if not table.without_rowid:
+            db.last_insert_rowid = row[0]
+        if table.autoincrement:
+            bump_sequence(db, table, row[0])
+        if triggered:
+            fire(db, rt, table, "AFTER", "INSERT", new=tuple(row))
+        if returning is not None:
+            returning.add(tuple(row))
     db.changes = count
     db.total_changes += count
+    return returning.outcome() if returning is not None else _outcome()
+
+
+def _insert_into_view(db, stmt, rt, view, planner, outer):
+    plan = db.view_plan(view, planner)
+    names = [c.name for c in plan.columns]
+    if stmt.columns is None:
+        targets = list(range(len(names)))
+    else:
+        lower = [n.lower() for n in names]
+        targets = []
+        for name in stmt.columns:
+            if name.lower() not in lower:
+                raise SQLError(f"table {view.name} has no column named {name}")
+            targets.append(lower.index(name.lower()))
+    width, source = _source_rows(planner, stmt, outer, rt)
+    if stmt.source is not None and width != len(targets):
+        raise SQLError(f"table {view.name} has {len(names)} columns but {width} values were supplied")
+    for values in source:
+        row = [None] * (len(names) + 1)
+        for t, v in zip(targets, values):
+            row[t + 1] = v
+        fire(db, rt, view, "INSTEAD OF", "INSERT", new=tuple(row))
     return _outcome()
 
 
-def _default_fns(db, table, rt):
-    comp = ExprCompiler(Scope(), rt, None)
-    out = []
-    for c in table.columns:
-        if c.default is None:
-            out.append(None)
-        else:
-            f = comp.compile(c.default)
-            out.append(lambda f=f: f(()))
-    return out
+class _Upserts:
+    """The ON CONFLICT clauses of an INSERT."""
+
+    def __init__(self, db, table, clauses, rt, planner, outer, writer):
+        self.db = db
+        self.table = table
+        self.clauses = clauses
+        self.writer = writer
+        # Scope for DO UPDATE: the existing row, then the proposed one as "excluded".
+        scope = Scope([table_source(table), table_source(table, "excluded")], parent=outer)
+        comp = planner.compiler(scope)
+        self.compiled = []
+        for clause in clauses:
+            sets = _compile_sets(table, clause.assignments, comp) if clause.action == "UPDATE" else []
+            where = comp.compile(clause.where) if clause.where is not None else None
+            self.compiled.append((clause, sets, where))
+        self._chosen = None
+        for i, clause in enumerate(clauses):
+            if clause.target is None and i != len(clauses) - 1:
+                raise SQLError("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint")
+            if clause.target is not None and self._index_for(clause) is False:
+                raise SQLError("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint")
+
+    def _index_for(self, clause):
+        """The constraint a clause's target names: an index, None for the
+        rowid, or False when it names none."""
+        table = self.table
+        names = []
+        for ic in clause.target:
+            e = ic.expr
+            while isinstance(e, ast.Collate):
+                e = e.expr
+            if not isinstance(e, ast.Column):
+                return False
+            names.append(e.name.lower())
+        if len(names) == 1 and table.rowid_alias is not None \
+                and names[0] in (table.columns[table.rowid_alias].name.lower(), "rowid", "oid", "_rowid_"):
+            return None
+        for idx in table.indexes:
+            if not idx.unique:
+                continue
+            cols = []
+            for ic in idx.columns:
+                e = ic.expr
+                while isinstance(e, ast.Collate):
+                    e = e.expr
+                cols.append(e.name.lower() if isinstance(e, ast.Column) else None)
+            if sorted(cols) == sorted(names) and (idx.where is None) == (clause.target_where is None):
+                return idx
+        return False
+
+    def matches(self, index) -> bool:
+        for entry in self.compiled:
+            clause = entry[0]
+            if clause.target is None or self._index_for(clause) is index \
+                    or (index is not None and self._index_for(clause) == index):
+                self._chosen = entry
+                return True
+        return False
+
+    def apply(self, conflict: Conflict, proposed):
+        """Run the chosen clause on the existing row; the row as updated, or None."""
+        clause, sets, where = self._chosen
+        if clause.action == "NOTHING":
+            return None
+        db = self.db
+        existing = db.row_lookup(self.table)(conflict.rowid)
+        combined = tuple(existing) + tuple(proposed)
+        if where is not None and truth(where(combined)) is not True:
+            return None
+        row = list(existing)
+        _apply_sets(self.table, sets, combined, row)
+        writer = RowWriter(db, self.table, self.writer.rt, None, None, None)
+        writer.finish_row(row)
+        if not writer.write(row, old_rowid=existing[0]):
+            return None
+        return tuple(row)
 
 
-def _bump_sequence(db, table, rowid: int) -> None:
-    seq = db.lookup_table("sqlite_sequence")
-    if seq is None:
-        return
-    found = None
-    for row in db.table_reader(seq)():
-        if isinstance(row[1], str) and row[1].lower() == table.name.lower():
-            found = row
-            break
-    if found is None:
-        db.write_table_row(seq, _new_rowid(db, seq), (table.name, rowid))
-    elif found[2] is None or rowid > found[2]:
-        db.write_table_row(seq, found[0], (found[1], rowid))
+# ---------------------------------------------------------------------------
+# UPDATE and DELETE
+# ---------------------------------------------------------------------------
 
 
-def _matching_rows(db, table, alias, where, rt: Runtime, planner: Planner):
-    """The working rows of ``table`` satisfying ``where``, read fully before
-    any change is made."""
-    scope = index_ops.table_scope(db, table, alias)
-    from ..plan.select import _Level
-    src = scope.sources[0]
-    reader = db.table_reader(table)
-    from ..exec import operators as op
-    level = _Level(src, op.TableScan(reader), "INNER", None, table, reader)
+def _compile_sets(table, assignments, comp) -> list:
+    """[(column indexes, expression function, width)]; -1 is the rowid."""
+    sets = []
+    for a in assignments:
+        idxs = []
+        for name in a.columns:
+            i = table.column_index(name)
+            if i is None:
+                if name.lower() in ("rowid", "oid", "_rowid_") and not table.without_rowid:
+                    i = -1
+                else:
+                    raise SQLError(f"no such column: {name}")
+            elif table.columns[i].generated is not None:
+                raise SQLError(f"cannot UPDATE generated column \"{table.columns[i].name}\"")
+            idxs.append(i)
+        if len(idxs) > 1:
+            e = a.expr
+            if isinstance(e, ast.RowValue):
+                if len(e.items) != len(idxs):
+                    raise SQLError(f"{len(idxs)} columns assigned {len(e.items)} values")
+                for i, item in zip(idxs, e.items):
+                    sets.append(([i], comp.compile(item), 1))
+                continue
+            if isinstance(e, ast.Subquery):
+                sub = comp.plan_subquery(e.select, comp.scope)
+                if len(sub.columns) != len(idxs):
+                    raise SQLError(f"{len(idxs)} columns assigned {len(sub.columns)} values")
+                sets.append((idxs, _row_subquery(sub, comp.scope), len(idxs)))
+                continue
+            raise SQLError(f"{len(idxs)} columns assigned 1 values")
+        sets.append((idxs, comp.compile(a.expr), 1))
+    return sets
+
+
+def _row_subquery(sub, scope):
+    cell = scope.cell
+
+    def value(row):
+        cell.row = row
+        for r in sub.rows():
+            return r
+        return (None,) * len(sub.columns)
+    return value
+
+
+def _apply_sets(table, sets, source_row, row: list) -> None:
+    """Evaluate every SET on ``source_row`` first, then store into ``row``."""
+    values = [(idxs, f(source_row), width) for idxs, f, width in sets]
+    for idxs, v, width in values:
+        vs = v if width > 1 else (v,)
+        for i, x in zip(idxs, vs):
+            if i == -1 or i == table.rowid_alias:
+                if x is None:
+                    if i == table.rowid_alias:
+                        raise MismatchError("datatype mismatch")
+                    continue
+                row[0] = as_rowid(x)
+                if table.rowid_alias is not None:
+                    row[table.rowid_alias + 1] = row[0]
+            else:
+                row[i + 1] = x
+
+
+def _rows_to_change(db, planner: Planner, target, ref: ast.TableRef, from_, where, order_by, limit, offset, outer):
+    """The working rows a statement changes (target row first, then the FROM
+    sources' columns for UPDATE ... FROM), and their scope."""
+    scope = Scope(parent=outer)
+    if _is_view(target):
+        plan = db.view_plan(target, planner)
+        from ..plan.scope import ColumnInfo, Source
+        cols = [ColumnInfo("rowid", hidden=True, is_rowid=True)] + [ColumnInfo(c.name, c.affinity) for c in plan.columns]
+        src = Source(ref.alias or target.name, cols, rowid_slot=0)
+        rows = [(i,) + tuple(r) for i, r in enumerate(plan.rows(), 1)]
+        levels = [_Level(src, _Fixed(rows), "INNER", None, None, None)]
+    else:
+        src = table_source(target, ref.alias)
+        reader = db.table_reader(target)
+        levels = [_Level(src, op.TableScan(reader), "INNER", None, target, reader)]
+    scope.add(src)
+    if from_ is not None:
+        for item, kind, natural, on, using in planner._flatten_from(from_):
+            s, access, table, reader = planner._source_for(item, outer, scope)
+            scope.add(s)
+            if natural or using:
+                on = planner._using_condition(scope, s, natural, using, on)
+            levels.append(_Level(s, access, "LEFT" if kind == "LEFT" else "INNER", on, table, reader))
     comp = planner.compiler(scope)
     conjuncts = split_conjuncts(where) if where is not None else []
-    join = planner._join([level], scope, conjuncts, comp)
-    return list(join.rows()), scope
+    rows = list(planner._join(levels, scope, conjuncts, comp).rows())
+    if from_ is not None:
+        # Each target row changes once, with the first matching FROM row.
+        seen = set()
+        firsts = []
+        for r in rows:
+            if r[0] not in seen:
+                seen.add(r[0])
+                firsts.append(r)
+        rows = firsts
+    if order_by:
+        terms = []
+        for t in order_by:
+            f = comp.compile(t.expr)
+            coll = collation_key_function(comp.collation(t.expr)[0])
+            terms.append((f, t.desc, None if t.nulls is None else t.nulls == "FIRST", coll))
+        rows.sort(key=op.make_sort_key(terms))
+    if limit is not None:
+        lim = planner._limit_value(limit, outer)()
+        off = planner._limit_value(offset, outer)() if offset is not None else 0
+        off = max(off, 0)
+        rows = rows[off:] if lim < 0 else rows[off:off + lim]
+    return rows, scope, comp
 
 
-def update(db, stmt: ast.Update, rt: Runtime):
-    db.changes = 0     # what changes() reports if the statement fails
+class _Fixed:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def rows_for(self, prefix):
+        return self.rows
+
+
+def update(db, stmt: ast.Update, rt: Runtime, outer=None):
+    db.changes = 0
     ref = stmt.table
-    table = _target_table(db, ref.name, ref.schema)
-    if stmt.from_ is not None:
-        raise SQLError("UPDATE FROM is not supported yet")
-    if stmt.returning:
-        raise SQLError("RETURNING is not supported yet")
-    if stmt.order_by or stmt.limit is not None:
-        raise SQLError("UPDATE with ORDER BY/LIMIT is not supported yet")
-    planner = Planner(db, rt)
-    rows, scope = _matching_rows(db, table, ref.alias, stmt.where, rt, planner)
-    comp = planner.compiler(scope)
-    sets = []
-    for a in stmt.assignments:
-        if len(a.columns) != 1:
-            raise SQLError("row value assignments are not supported yet")
-        name = a.columns[0]
-        i = table.column_index(name)
-        if i is None:
-            if name.lower() in ("rowid", "oid", "_rowid_"):
-                i = -1
-            else:
-                raise SQLError(f"no such column: {name}")
-        sets.append((i, comp.compile(a.expr)))
-    writer = RowWriter(db, table, rt, stmt.conflict)
-    alias = table.rowid_alias
+    target = _target(db, ref.name, ref.schema, "UPDATE")
+    planner = _planner(db, rt, stmt.with_)
+    rows, scope, comp = _rows_to_change(db, planner, target, ref, stmt.from_, stmt.where, stmt.order_by,
+                                        stmt.limit, stmt.offset, outer)
+    if _is_view(target):
+        return _update_view(db, rt, target, stmt, rows, comp)
+    table = target
+    sets = _compile_sets(table, stmt.assignments, comp)
+    changed_cols = {c.lower() for a in stmt.assignments for c in a.columns}
+    writer = RowWriter(db, table, rt, stmt.conflict, planner.plan_subquery, outer)
+    returning = Returning(planner, table, stmt.returning, outer) if stmt.returning else None
+    triggered = has_triggers(db, table.name)
+    width = len(table.columns) + 1
+    lookup = db.row_lookup(table)
     count = 0
-    for row in rows:
-        vals = list(row[1:])
-        rowid = row[0]
-        new_rowid = rowid
-        computed = [(i, f(row)) for i, f in sets]
-        for i, v in computed:
-            if i == -1 or i == alias:
-                new_rowid = _as_rowid(v) if v is not None else None
-                if new_rowid is None:
-                    if i == alias:
-                        raise MismatchError("datatype mismatch")
-                    new_rowid = rowid
-            else:
-                vals[i] = apply_affinity(v, table.columns[i].affinity)
-        if alias is not None:
-            vals[alias] = new_rowid
-        if writer.write((new_rowid, *vals), old_rowid=rowid):
-            count += 1
+    for source_row in rows:
+        old = source_row[:width]
+        if triggered:
+            # An earlier row's triggers may have changed or deleted this row.
+            current = lookup(old[0])
+            if current is None:
+                continue
+            if current != old:
+                source_row = current + source_row[width:]
+                old = current
+        row = list(old)
+        _apply_sets(table, sets, source_row, row)
+        writer.finish_row(row)
+        if triggered and not fire(db, rt, table, "BEFORE", "UPDATE", old=old, new=tuple(row),
+                                  columns=changed_cols):
+            continue
+        if not writer.write(row, old_rowid=old[0]):
+            continue
+        count += 1
+        if triggered:
+            fire(db, rt, table, "AFTER", "UPDATE", old=old, new=tuple(row), columns=changed_cols)
+        if returning is not None:
+            returning.add(tuple(row))
     db.changes = count
     db.total_changes += count
+    return returning.outcome() if returning is not None else _outcome()
+
+
+def _update_view(db, rt, view, stmt, rows, comp):
+    names = [n.lower() for n in (c for c in view_columns(db, view, rt))]
+    sets = []
+    for a in stmt.assignments:
+        for name in a.columns:
+            if name.lower() not in names:
+                raise SQLError(f"no such column: {name}")
+        sets.append(([names.index(n.lower()) for n in a.columns], comp.compile(a.expr), len(a.columns)))
+    changed = {c.lower() for a in stmt.assignments for c in a.columns}
+    for r in rows:
+        new = list(r)
+        for idxs, f, width in sets:
+            v = f(r)
+            for i, x in zip(idxs, v if width > 1 else (v,)):
+                new[i + 1] = x
+        fire(db, rt, view, "INSTEAD OF", "UPDATE", old=r, new=tuple(new), columns=changed)
     return _outcome()
 
 
-def delete(db, stmt: ast.Delete, rt: Runtime):
-    db.changes = 0     # what changes() reports if the statement fails
+def view_columns(db, view, rt):
+    return [c.name for c in db.view_plan(view, Planner(db, rt)).columns]
+
+
+def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
+    db.changes = 0
     ref = stmt.table
-    table = _target_table(db, ref.name, ref.schema)
-    if stmt.returning:
-        raise SQLError("RETURNING is not supported yet")
-    if stmt.order_by or stmt.limit is not None:
-        raise SQLError("DELETE with ORDER BY/LIMIT is not supported yet")
-    planner = Planner(db, rt)
-    if stmt.where is None and not table.triggers:
-        count = sum(1 for _ in btree.TableCursor(db.pager, table.root).scan())
+    target = _target(db, ref.name, ref.schema, "DELETE")
+    planner = _planner(db, rt, stmt.with_)
+    if _is_view(target):
+        rows, _scope, _comp = _rows_to_change(db, planner, target, ref, None, stmt.where, stmt.order_by,
+                                              stmt.limit, stmt.offset, outer)
+        for r in rows:
+            fire(db, rt, target, "INSTEAD OF", "DELETE", old=r)
+        return _outcome()
+    table = target
+    returning = Returning(planner, table, stmt.returning, outer) if stmt.returning else None
+    triggered = has_triggers(db, table.name)
+    if stmt.where is None and not triggered and returning is None and not stmt.order_by \
+            and stmt.limit is None and not _is_referenced(db, table):
+        count = btree.TableCursor(db.pager, table.root).count()
         btree.clear_tree(db.pager, table.root)
         for idx in table.indexes:
             btree.clear_tree(db.pager, idx.root)
     else:
-        rows, _ = _matching_rows(db, table, ref.alias, stmt.where, rt, planner)
-        writer = RowWriter(db, table, rt, None)
+        rows, _scope, _comp = _rows_to_change(db, planner, table, ref, None, stmt.where, stmt.order_by,
+                                              stmt.limit, stmt.offset, outer)
+        writer = RowWriter(db, table, rt, None, planner.plan_subquery, outer)
+        lookup = db.row_lookup(table)
+        count = 0
         for row in rows:
+            if triggered:
+                current = lookup(row[0])
+                if current is None:
+                    continue
+                row = current
+                if not fire(db, rt, table, "BEFORE", "DELETE", old=row):
+                    continue
+                if lookup(row[0]) is None:
+                    continue
             writer.delete(row)
-        count = len(rows)
+            count += 1
+            if triggered:
+                fire(db, rt, table, "AFTER", "DELETE", old=row)
+            if returning is not None:
+                returning.add(row)
     db.changes = count
     db.total_changes += count
-    return _outcome()
+    return returning.outcome() if returning is not None else _outcome()
+
+
+def _is_referenced(db, table) -> bool:
+    """Whether foreign keys may point at the table (the fast clear is then unsafe)."""
+    return False
+
+
+__all__ = ["insert", "update", "delete", "RaiseSignal", "Slot"]

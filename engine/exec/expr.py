@@ -586,7 +586,18 @@ class ExprCompiler:
         raise SQLError("row value misused")
 
     def _c_Raise(self, e, d):
-        raise SQLError("RAISE() may only be used within a trigger-program")
+        scope = self.scope
+        while scope is not None and not getattr(scope, "is_trigger", False):
+            scope = scope.parent
+        if scope is None:
+            raise SQLError("RAISE() may only be used within a trigger-program")
+        from .triggers import RaiseSignal
+        action = e.action.upper()
+        message = self.compile(e.message, d) if e.message is not None else _const(None)
+
+        def raise_(row):
+            raise RaiseSignal(action, message(row))
+        return raise_
 
     def _c_FunctionCall(self, e, d):
         name = e.name.lower()
