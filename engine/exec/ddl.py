@@ -139,7 +139,7 @@ def create_view(db, stmt: ast.CreateView, rt: Runtime):
     # Check that the view's query plans (names resolve) before storing it.
     from ..plan.select import Planner
     from ..schema import View
-    db.view_plan(View(stmt.name, stmt.select, stmt.columns, stmt.sql), Planner(db, Runtime(db)))
+    db.view_plan(View(stmt.name, stmt.select, None, stmt.sql), Planner(db, Runtime(db)))
     _schema_insert(db, "view", stmt.name, stmt.name, 0, stmt.sql)
     db.bump_schema()
     db._load_schema()

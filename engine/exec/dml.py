@@ -243,7 +243,10 @@ class _Upserts:
         self.clauses = clauses
         self.writer = writer
         # Scope for DO UPDATE: the existing row, then the proposed one as "excluded".
-        scope = Scope([table_source(table), table_source(table, "excluded")], parent=outer)
+        excluded = table_source(table, "excluded")
+        # Unqualified names mean the existing row; "excluded." must be written.
+        excluded.using_hidden = {c.name.lower() for c in table.columns} | {"rowid", "oid", "_rowid_"}
+        scope = Scope([table_source(table), excluded], parent=outer)
         comp = planner.compiler(scope)
         self.compiled = []
         for clause in clauses:

@@ -68,9 +68,18 @@ class Materialized:
             return list(self.plan.rows())
         key = ("mat", id(self))
         cached = self.rt.cache.get(key)
-        if cached is None:
-            cached = self.rt.cache[key] = list(self.plan.rows())
-        return cached
+        if cached is not None:
+            return cached
+        return self._filling(key)
+
+    def _filling(self, key):
+        """Stream the rows, keeping them for next time only if all were read
+        (a LIMIT above may stop early; an endless recursive CTE then still ends)."""
+        rows = []
+        for r in self.plan.rows():
+            rows.append(r)
+            yield r
+        self.rt.cache[key] = rows
 
 
 class TableFunction:

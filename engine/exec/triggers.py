@@ -86,7 +86,7 @@ def _run_program(db, rt, target, st: ast.CreateTrigger, old, new) -> bool:
     for name, values in (("new", new), ("old", old)):
         if values is None:
             continue
-        src = table_source(target, name) if hasattr(target, "columns") else _view_source(db, target, name, rt)
+        src = _view_source(db, target, name, rt) if hasattr(target, "select") else table_source(target, name)
         scope.add(src)
         row += tuple(values)
     scope.cell.row = row

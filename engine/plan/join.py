@@ -223,6 +223,8 @@ class JoinPlanning:
                     inner_parts.append((self._rebase(a, comp, lo), conv, coll))
                     outer_parts.append((comp.compile(b), conv, coll))
                     break
+        if isinstance(lv.access, op.Materialized) and lv.access.correlated:
+            return lv.access      # changes between uses: nothing may be cached
         inner = lv.access if lv.base_table is None else op.Materialized(
             _ReaderPlan(lv.reader), self.rt, False)
         if local:

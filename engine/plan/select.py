@@ -96,7 +96,9 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         right = self._plan_body(body.right, outer)
         if len(left.columns) != len(right.columns):
             raise SQLError(f"SELECTs to the left and right of {body.op} do not have the same number of result columns")
-        colls = [collation_key_function(c.collation) for c in left.columns]
+        # Each column compares under the left operand's collation, else the right's.
+        merged = [lc.collation or rc.collation for lc, rc in zip(left.columns, right.columns)]
+        colls = [collation_key_function(c) for c in merged]
 
         def key(row):
             return tuple(equality_key(v, c) for v, c in zip(row, colls))
@@ -124,7 +126,7 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                 if (k in right_keys) == (kind == "INTERSECT"):
                     out.setdefault(k, r)
             yield from sorted(out.values(), key=sort_key)
-        cols = [ColumnInfo(c.name, c.affinity, c.collation) for c in left.columns]
+        cols = [ColumnInfo(c.name, c.affinity, m) for c, m in zip(left.columns, merged)]
         return QueryPlan(cols, op.Rows(produce), left.correlated or right.correlated)
 
     def _finish_compound(self, plan: QueryPlan, body, outer, order_by, limit, offset) -> QueryPlan:

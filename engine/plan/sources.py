@@ -4,10 +4,13 @@ ones."""
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 
 from ..errors import SQLError
 from ..exec import operators as op
+from ..exec.aggregates import is_aggregate_call
+from ..exec.expr import walk
 from ..exec.values import collation_key_function, equality_key
 from ..sql import ast
 from ..exec.json1 import TABLE_FUNCTIONS
@@ -81,7 +84,7 @@ class SourcePlanning:
         key = ("cte", id(cte))
         plan = self._memo.get(key)
         if plan is None:
-            if recursive and _references(cte.select, cte.name):
+            if _references(cte.select, cte.name):
                 plan = self._plan_recursive_cte(cte)
             else:
                 # A CTE sees the CTEs defined before it, not itself.
@@ -97,42 +100,69 @@ class SourcePlanning:
         return src, op.Materialized(plan, self.rt, plan.correlated), None, plan.rows
 
     def _plan_recursive_cte(self, cte: ast.CommonTableExpr) -> QueryPlan:
-        body = cte.select.body
-        if not isinstance(body, ast.Compound) or body.op not in ("UNION", "UNION ALL"):
+        """A recursive CTE (lang_with.html 3.1): the leading SELECTs that do not
+        name the CTE seed a queue; each row taken from the queue is the table
+        the recursive SELECTs read to produce more rows.  ORDER BY makes the
+        queue a priority queue; LIMIT/OFFSET apply to the rows produced."""
+        parts = _compound_parts(cte.select.body)
+        first_rec = next((i for i, (_, body) in enumerate(parts) if _references(body, cte.name)), None)
+        if first_rec is None or first_rec == 0 or parts[first_rec][0] not in ("UNION", "UNION ALL"):
             raise SQLError(f"recursive reference in a subquery: {cte.name}")
-        anchor = self._plan_body(body.left, None)
+        anchor_body = parts[0][1]
+        for op_name, body in parts[1:first_rec]:
+            anchor_body = ast.Compound(op_name, anchor_body, body)
+        anchor = self._plan_body(anchor_body, None)
         names = list(cte.columns) if cte.columns is not None else [c.name for c in anchor.columns]
+        if len(names) != len(anchor.columns):
+            raise SQLError(f"table {cte.name} has {len(anchor.columns)} values for {len(names)} columns")
         cols = [ColumnInfo(n, c.affinity, c.collation) for n, c in zip(names, anchor.columns)]
-        queue_holder: dict = {}
-        table_plan = QueryPlan(cols, op.Rows(lambda: queue_holder["current"]), True)
+        current: list = []
+        table_plan = QueryPlan(cols, op.Rows(lambda: current), True)
         self._ctes.append({cte.name.lower(): (ast.CommonTableExpr(cte.name, cte.select, cte.columns), False)})
         self._memo[("cte", id(self._ctes[-1][cte.name.lower()][0]))] = table_plan
         try:
-            step = self._plan_body(body.right, None)
+            steps = []
+            for op_name, body in parts[first_rec:]:
+                if isinstance(body, ast.SelectCore) and (body.group_by or any(
+                        isinstance(n, ast.FunctionCall) and n.over is None
+                        and is_aggregate_call(n.name, len(n.args), n.star)
+                        for rc in body.columns if isinstance(rc, ast.ResultColumn) for n in walk(rc.expr))):
+                    raise SQLError("recursive aggregate queries not supported")
+                step = self._plan_body(body, None)
+                if len(step.columns) != len(cols):
+                    raise SQLError(f"SELECTs to the left and right of {op_name} do not have the same "
+                                   f"number of result columns")
+                steps.append(step)
         finally:
             self._ctes.pop()
-        distinct = body.op == "UNION"
+        distinct = parts[first_rec][0] == "UNION"
         colls = [collation_key_function(c.collation) for c in cols]
         limit_fn = self._limit_value(cte.select.limit, None) if cte.select.limit is not None else None
         offset_fn = self._limit_value(cte.select.offset, None) if cte.select.offset is not None else None
+        order_key = None
+        if cte.select.order_by:
+            order_key = self._cte_order_key(cte, names, cols)
 
         def produce():
             seen = set()
             out_n = 0
             limit = limit_fn() if limit_fn else -1
             skip = offset_fn() if offset_fn else 0
-            pending = deque()
-            for r in anchor.rows():
-                k = tuple(equality_key(v, c) for v, c in zip(r, colls))
+            queue = _Queue(order_key)
+
+            def offer(r):
                 if distinct:
+                    k = tuple(equality_key(v, c) for v, c in zip(r, colls))
                     if k in seen:
-                        continue
+                        return
                     seen.add(k)
-                pending.append(r)
+                queue.push(r)
+            for r in anchor.rows():
+                offer(r)
             check = self.db.check_interrupt
-            while pending:
+            while queue:
                 check()
-                r = pending.popleft()
+                r = queue.pop()
                 if skip > 0:
                     skip -= 1
                 else:
@@ -140,12 +170,61 @@ class SourcePlanning:
                     out_n += 1
                     if 0 <= limit <= out_n:
                         return
-                queue_holder["current"] = [r]
-                for nr in step.rows():
-                    if distinct:
-                        k = tuple(equality_key(v, c) for v, c in zip(nr, colls))
-                        if k in seen:
-                            continue
-                        seen.add(k)
-                    pending.append(nr)
+                current[:] = [r]
+                for step in steps:
+                    for nr in list(step.rows()):
+                        offer(nr)
         return QueryPlan(cols, op.Rows(produce), False)
+
+    def _cte_order_key(self, cte, names, cols):
+        """The sort key of a recursive CTE's ORDER BY, over its own columns."""
+        lower = [n.lower() for n in names]
+        terms = []
+        for term in cte.select.order_by:
+            e = term.expr
+            coll_name = None
+            while isinstance(e, ast.Collate):
+                coll_name = e.collation
+                e = e.expr
+            if isinstance(e, ast.Literal) and isinstance(e.value, int) and 1 <= e.value <= len(names):
+                i = e.value - 1
+            elif isinstance(e, ast.Column) and e.name.lower() in lower:
+                i = lower.index(e.name.lower())
+            else:
+                raise SQLError("ORDER BY term of a recursive query must name a result column")
+            coll = collation_key_function(coll_name or cols[i].collation)
+            terms.append((lambda r, i=i: r[i], term.desc, None if term.nulls is None else term.nulls == "FIRST", coll))
+        return op.make_sort_key(terms)
+
+
+def _compound_parts(body) -> list[tuple[str | None, object]]:
+    """A left-deep compound as [(None, first), (op, next), ...]."""
+    if isinstance(body, ast.Compound):
+        return _compound_parts(body.left) + [(body.op, body.right)]
+    return [(None, body)]
+
+
+class _Queue:
+    """The queue of a recursive CTE: first in, first out, or by ORDER BY
+    (ties keep their arrival order)."""
+
+    def __init__(self, key=None):
+        self.key = key
+        self.fifo = deque()
+        self.heap: list = []
+        self.n = 0
+
+    def __bool__(self):
+        return bool(self.fifo or self.heap)
+
+    def push(self, row) -> None:
+        if self.key is None:
+            self.fifo.append(row)
+        else:
+            self.n += 1
+            heapq.heappush(self.heap, (self.key(row), self.n, row))
+
+    def pop(self):
+        if self.key is None:
+            return self.fifo.popleft()
+        return heapq.heappop(self.heap)[2]
