@@ -13,6 +13,7 @@ import itertools
 
 from .errors import SQLError, SQLiteError, corrupt
 from .exec import ddl, dml
+from .exec import foreign_keys as fk
 from .exec.expr import Runtime
 from .exec.values import REAL
 from .plan.select import Planner, QueryPlan
@@ -313,6 +314,7 @@ class Database:
                 self._end_statement(True)
                 return out
             out = self._run_change(stmt, params)
+            fk.statement_end(self)
             if depth is not None:
                 self.pager.release(depth)
             self._end_statement(True)
@@ -379,6 +381,7 @@ class Database:
         elif isinstance(stmt, ast.Commit):
             if not self.explicit_txn:
                 raise SQLError("cannot commit - no transaction is active")
+            fk.commit_check(self)
             self._finish_transaction(True)
         elif isinstance(stmt, ast.Rollback):
             if stmt.savepoint is None:
@@ -417,6 +420,7 @@ class Database:
         raise SQLError(f"no such savepoint: {name}")
 
     def _finish_transaction(self, commit: bool) -> None:
+        fk.forget(self)
         self.explicit_txn = False
         self._txn_by_savepoint = False
         self._savepoints.clear()

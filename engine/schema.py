@@ -24,6 +24,7 @@ class Column:
     not_null: bool = False
     not_null_conflict: str | None = None
     default: object = None            # ast expression or None
+    default_text: str | None = None   # its source text (PRAGMA table_info shows it)
     primary_key: bool = False
     hidden: bool = False
     generated: object = None          # ast expression of a generated column
@@ -118,6 +119,7 @@ def table_from_ast(stmt: ast.CreateTable, root: int = 0) -> Table:
                 col.not_null_conflict = cons.conflict
             elif isinstance(cons, ast.DefaultConstraint):
                 col.default = cons.expr
+                col.default_text = cons.text
             elif isinstance(cons, ast.CollateConstraint):
                 col.collation = cons.collation
             elif isinstance(cons, ast.CheckConstraint):

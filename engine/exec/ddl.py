@@ -183,6 +183,12 @@ def drop(db, stmt: ast.Drop, rt: Runtime):
             raise SQLError(f"no such table: {stmt.name}")
         if lname.startswith("sqlite_") and lname != "sqlite_stat1":
             raise SQLError(f"table {stmt.name} may not be dropped")
+        from . import foreign_keys
+        if foreign_keys.enabled(db) and foreign_keys.keys_to(db, table):
+            # DROP TABLE first deletes every row, as DELETE would (foreignkeys.html 5).
+            from . import dml
+            dml.delete(db, ast.Delete(ast.TableRef(table.name)), rt)
+            foreign_keys.statement_end(db)
         for idx in table.indexes:
             btree.drop_tree(db.pager, idx.root)
         btree.drop_tree(db.pager, table.root)
@@ -239,80 +245,7 @@ def column_defaults(db, table) -> list:
     return out
 
 
-# ---------------------------------------------------------------------------
-# PRAGMA (a first set; pragma.html)
-# ---------------------------------------------------------------------------
-
-
 def pragma(db, stmt: ast.Pragma):
-    name = stmt.name.lower()
-    value = None
-    if stmt.value is not None:
-        v = stmt.value
-        if isinstance(v, ast.Literal):
-            value = v.value
-        elif isinstance(v, ast.Unary) and isinstance(v.operand, ast.Literal):
-            value = -v.operand.value if v.op == "-" else v.operand.value
-        elif isinstance(v, ast.Column):
-            value = v.name
-    if name == "table_info" or name == "table_xinfo":
-        table = db.lookup_table(str(value)) if value is not None else None
-        if table is None:
-            view = db.views.get(str(value).lower()) if value is not None else None
-            if view is None:
-                return _outcome(None, ())
-            from ..plan.select import Planner
-            plan = db.view_plan(view, Planner(db, Runtime(db)))
-            rows = [(i, c.name, c.declared_type or "", 0, None, 0) for i, c in enumerate(plan.columns)]
-            return _outcome(["cid", "name", "type", "notnull", "dflt_value", "pk"], rows)
-        rows = []
-        pk_order = {}
-        if table.rowid_alias is not None:
-            pk_order[table.rowid_alias] = 1
-        for k, i in enumerate(table.primary_key, 1):
-            pk_order[i] = k
-        for i, c in enumerate(table.columns):
-            rows.append((i, c.name, c.declared_type or "", 1 if c.not_null else 0,
-                         _default_text(c.default), pk_order.get(i, 0)))
-        return _outcome(["cid", "name", "type", "notnull", "dflt_value", "pk"], rows)
-    if name == "user_version":
-        if value is None:
-            return _outcome(["user_version"], [(db.pager.user_version,)])
-        db.pager.user_version = int(value)
-        return _outcome()
-    if name == "schema_version":
-        return _outcome(["schema_version"], [(db.pager.schema_cookie,)])
-    if name == "page_size":
-        return _outcome(["page_size"], [(db.pager.page_size,)])
-    if name == "page_count":
-        return _outcome(["page_count"], [(db.pager.page_count,)])
-    if name == "freelist_count":
-        return _outcome(["freelist_count"], [(db.pager.freelist_count,)])
-    if name == "encoding":
-        return _outcome(["encoding"], [("UTF-8",)])
-    if name == "journal_mode":
-        return _outcome(["journal_mode"], [("memory" if db.in_memory else "delete",)])
-    if name in ("foreign_keys", "recursive_triggers", "case_sensitive_like", "count_changes",
-                "synchronous", "cache_size", "busy_timeout", "temp_store", "automatic_index"):
-        return _outcome()
-    if name in ("integrity_check", "quick_check"):
-        from ..storage.integrity import check_integrity
-        roots = [1] + [t.root for t in db.tables.values()] + [i.root for i in db.indexes.values()]
-        problems = check_integrity(db.pager, roots)
-        return _outcome([name], [(p,) for p in problems] or [("ok",)])
-    return _outcome()
-
-
-def _default_text(expr) -> str | None:
-    if expr is None:
-        return None
-    if isinstance(expr, ast.Literal):
-        v = expr.value
-        if v is None:
-            return "NULL"
-        if isinstance(v, str):
-            return "'" + v.replace("'", "''") + "'"
-        if isinstance(v, bytes):
-            return "X'" + v.hex().upper() + "'"
-        return str(v)
-    return None
+    from . import pragmas
+    columns, rows = pragmas.run(db, stmt.name, pragmas.literal_value(stmt.value))
+    return _outcome(columns, rows)

@@ -18,6 +18,7 @@ from ..plan.scope import Scope, table_source
 from ..plan.select import Planner, _Level, split_conjuncts
 from ..sql import ast
 from ..storage import btree
+from . import foreign_keys
 from . import operators as op
 from .expr import ExprCompiler, Runtime, Slot
 from .rowwriter import Conflict, RowWriter, as_rowid, bump_sequence, new_rowid
@@ -157,6 +158,7 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
     upserts = _Upserts(db, table, stmt.upserts, rt, planner, outer, writer) if stmt.upserts else None
     returning = Returning(planner, table, stmt.returning, outer) if stmt.returning else None
     triggered = has_triggers(db, table.name)
+    fk_on = foreign_keys.enabled(db)
     alias = table.rowid_alias
     count = 0
     for values in source:
@@ -198,6 +200,8 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
         if not written:
             continue
         count += 1
+        if fk_on:
+            foreign_keys.child_written(db, table, row)
         if not table.without_rowid:
             db.last_insert_rowid = row[0]
         if table.autoincrement:
@@ -457,6 +461,7 @@ def update(db, stmt: ast.Update, rt: Runtime, outer=None):
     writer = RowWriter(db, table, rt, stmt.conflict, planner.plan_subquery, outer)
     returning = Returning(planner, table, stmt.returning, outer) if stmt.returning else None
     triggered = has_triggers(db, table.name)
+    fk_on = foreign_keys.enabled(db)
     width = len(table.columns) + 1
     lookup = db.row_lookup(table)
     count = 0
@@ -479,6 +484,9 @@ def update(db, stmt: ast.Update, rt: Runtime, outer=None):
         if not writer.write(row, old_rowid=old[0]):
             continue
         count += 1
+        if fk_on:
+            foreign_keys.parent_removed(db, rt, table, old, tuple(row))
+            foreign_keys.child_written(db, table, row)
         if triggered:
             fire(db, rt, table, "AFTER", "UPDATE", old=old, new=tuple(row), columns=changed_cols)
         if returning is not None:
@@ -536,6 +544,7 @@ def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
                                               stmt.limit, stmt.offset, outer)
         writer = RowWriter(db, table, rt, None, planner.plan_subquery, outer)
         lookup = db.row_lookup(table)
+        fk_on = foreign_keys.enabled(db)
         count = 0
         for row in rows:
             if triggered:
@@ -549,6 +558,8 @@ def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
                     continue
             writer.delete(row)
             count += 1
+            if fk_on:
+                foreign_keys.parent_removed(db, rt, table, row)
             if triggered:
                 fire(db, rt, table, "AFTER", "DELETE", old=row)
             if returning is not None:
@@ -560,7 +571,7 @@ def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
 
 def _is_referenced(db, table) -> bool:
     """Whether foreign keys may point at the table (the fast clear is then unsafe)."""
-    return False
+    return foreign_keys.enabled(db) and bool(foreign_keys.keys_to(db, table))
 
 
 __all__ = ["insert", "update", "delete", "RaiseSignal", "Slot"]

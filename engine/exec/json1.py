@@ -22,7 +22,6 @@ in the flat array (labels included).
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 
 from ..errors import SQLError
 from .values import INT64_MAX, INT64_MIN, real_to_text
@@ -75,10 +74,6 @@ _STRING = re.compile(r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\
 _LITERALS = (("null", NULL), ("true", TRUE), ("false", FALSE))
 
 
-def _is_alnum(c: str) -> bool:
-    return c.isascii() and c.isalnum()
-
-
 class _Doc:
     """A parsed document: the root and SQLite's flat node order."""
 
@@ -104,7 +99,8 @@ def _as_text(value, cut=True) -> str:
 
 
 def _parse_text(s: str) -> _Doc | None:
-    """Parse as SQLite 3.40 does (RFC 8259, nesting at most 2000 deep)."""
+    """Parse as SQLite 3.40 does (RFC 8259, nesting at most 2000 deep);
+    None if malformed."""
     n = len(s)
     flat: list = []
     up: list = []
@@ -117,18 +113,20 @@ def _parse_text(s: str) -> _Doc | None:
 
     def add(node, parent):
         node.idx = len(flat)
+        node.end = node.idx + 1
         flat.append(node)
-        up.append(parent.idx if parent is not None else 0)
-        if parent is not None:
-            if parent.kind == ARRAY:
-                parent.items.append(node)
-            elif node.label:
-                parent.items.append([node, None])
-            else:
-                parent.items[-1][1] = node
+        up.append(0 if parent is None else parent.idx)
+        if parent is None:
+            pass
+        elif parent.kind == ARRAY:
+            parent.items.append(node)
+        elif node.label:
+            parent.items.append([node, None])
+        else:
+            parent.items[-1][1] = node
 
     def label_at(i, obj):
-        """Parse `"key" :` at i; the index after the colon and spaces, or -1."""
+        """Parse `"key" :` at i: the index after the colon and spaces, or -1."""
         m = _STRING.match(s, i)
         if m is None:
             return -1
@@ -137,61 +135,47 @@ def _parse_text(s: str) -> _Doc | None:
         lab.label = True
         add(lab, obj)
         i = skip(m.end())
-        if i >= n or s[i] != ":":
-            return -1
-        return skip(i + 1)
+        return skip(i + 1) if i < n and s[i] == ":" else -1
 
-    root = None
     i = skip(0)
     while True:
-        parent = stack[-1] if stack else None
         c = s[i] if i < n else ""
         if c == "[" or c == "{":
             node = _Node(ARRAY if c == "[" else OBJECT)
             node.items = []
-            add(node, parent)
-            root = root or node
+            add(node, stack[-1] if stack else None)
             if len(stack) >= _MAX_DEPTH:
                 return None
-            stack.append(node)
             i = skip(i + 1)
-            if i < n and s[i] == ("]" if c == "[" else "}"):
-                stack.pop()
-                node.end = len(flat)
-                i += 1
-            else:
+            if i >= n or s[i] != ("]" if c == "[" else "}"):
+                stack.append(node)
                 if c == "{":
                     i = label_at(i, node)
                     if i < 0:
                         return None
                 continue
-        elif c == '"':
-            m = _STRING.match(s, i)
-            if m is None:
-                return None
-            node = _Node(STRING, m.group())
-            node.esc = "\\" in node.text
-            i = m.end()
-            add(node, parent)
-        elif c == "-" or "0" <= c <= "9":
-            m = _NUMBER.match(s, i)
-            if m is None:
-                return None
-            t = m.group()
-            node = _Node(REAL if ("." in t or "e" in t or "E" in t) else INT, t)
-            i = m.end()
-            add(node, parent)
+            i += 1
         else:
-            for word, kind in _LITERALS:
-                if s.startswith(word, i) and not (i + len(word) < n and _is_alnum(s[i + len(word)])):
-                    node = _Node(kind)
-                    i += len(word)
-                    add(node, parent)
-                    break
+            if c == '"':
+                m = _STRING.match(s, i)
+                node = m and _Node(STRING, m.group())
+                if node:
+                    node.esc = "\\" in node.text
+            elif c == "-" or "0" <= c <= "9":
+                m = _NUMBER.match(s, i)
+                t = m and m.group()
+                node = m and _Node(REAL if ("." in t or "e" in t or "E" in t) else INT, t)
             else:
+                m = node = None
+                for word, kind in _LITERALS:
+                    k = i + len(word)
+                    if s.startswith(word, i) and not (k < n and s[k].isascii() and s[k].isalnum()):
+                        node, k_end = _Node(kind), k
+                        break
+            if node is None:
                 return None
-        if root is None:
-            root = node
+            i = m.end() if m else k_end
+            add(node, stack[-1] if stack else None)
         # After a value: separators and closers of the open containers.
         while stack:
             top = stack[-1]
@@ -204,21 +188,14 @@ def _parse_text(s: str) -> _Doc | None:
                     if i < 0:
                         return None
                 break
-            if c == ("]" if top.kind == ARRAY else "}"):
-                stack.pop()
-                top.end = len(flat)
-                if top.kind == OBJECT:
-                    top.orig = len(top.items)
-                i += 1
-                continue
-            return None
-        else:
-            if skip(i) != n:
+            if c != ("]" if top.kind == ARRAY else "}"):
                 return None
-            for node in flat:
-                if node.end == 0:
-                    node.end = node.idx + 1
-            return _Doc(root, flat, up, s)
+            stack.pop()
+            top.end = len(flat)
+            top.orig = len(top.items)
+            i += 1
+        else:
+            return _Doc(flat[0], flat, up, s) if skip(i) == n else None
 
 
 def _parse(value, required=True) -> _Doc | None:
@@ -303,103 +280,10 @@ def _render(node: _Node) -> str:
     return "".join(out)
 
 
-def _round64(q: Fraction) -> Fraction:
-    """q rounded to a 64-bit significand (x87 long double), ties to even."""
-    if q == 0:
-        return q
-    num, den = abs(q.numerator), q.denominator
-    shift = 64 - (num.bit_length() - den.bit_length())
-    a, b = (num << shift, den) if shift >= 0 else (num, den << -shift)
-    if a >= b << 64:
-        shift -= 1
-        a, b = (num << shift, den) if shift >= 0 else (num, den << -shift)
-    elif a < b << 63:
-        shift += 1
-        a, b = (num << shift, den) if shift >= 0 else (num, den << -shift)
-    m, r = divmod(a, b)
-    if 2 * r > b or (2 * r == b and m & 1):
-        m += 1
-    out = Fraction(m, 1 << shift) if shift >= 0 else Fraction(m << -shift)
-    return out if q > 0 else -out
-
-
-def _to_double(q: Fraction) -> float:
-    try:
-        return float(q)
-    except OverflowError:
-        return float("inf") if q > 0 else float("-inf")
-
-
-_LD_TEN = Fraction(10)
-_LD_1E22 = Fraction(10 ** 22)
-
-
-def _atof(t: str) -> float:
-    """sqlite3AtoF of 3.40 on a JSON number: 19 significant digits scaled
-    by powers of ten in long double arithmetic, then rounded to a double."""
-    sign = -1 if t[0] == "-" else 1
-    z = t[1:] if sign < 0 else t
-    limit = (INT64_MAX - 9) // 10
-    s = d = e = 0
-    i, n = 0, len(z)
-    while i < n and z[i].isdigit():
-        s = s * 10 + ord(z[i]) - 48
-        i += 1
-        if s >= limit:
-            while i < n and z[i].isdigit():
-                i += 1
-                d += 1
-    if i < n and z[i] == ".":
-        i += 1
-        while i < n and z[i].isdigit():
-            if s < limit:
-                s = s * 10 + ord(z[i]) - 48
-                d -= 1
-            i += 1
-    esign = 1
-    if i < n and z[i] in "eE":
-        i += 1
-        if i < n and z[i] in "+-":
-            esign = -1 if z[i] == "-" else 1
-            i += 1
-        while i < n and z[i].isdigit():
-            e = e * 10 + ord(z[i]) - 48 if e < 10000 else 10000
-            i += 1
-    e = e * esign + d
-    esign = -1 if e < 0 else 1
-    e = abs(e)
-    if s == 0:
-        return -0.0 if sign < 0 else 0.0
-    while e > 0:
-        if esign > 0:
-            if s >= INT64_MAX // 10:
-                break
-            s *= 10
-        else:
-            if s % 10:
-                break
-            s //= 10
-        e -= 1
-    s *= sign
-    if e == 0:
-        return float(s)
-    scale = Fraction(1)
-    if e > 307:
-        if e >= 342:
-            return 0.0 * s if esign < 0 else float("inf") * s
-        while e % 308:
-            scale = _round64(scale * _LD_TEN)
-            e -= 1
-        if esign < 0:
-            return _to_double(_round64(Fraction(s) / scale)) / 1.0e308
-        return _to_double(_round64(s * scale)) * 1.0e308
-    while e % 22:
-        scale = _round64(scale * _LD_TEN)
-        e -= 1
-    while e > 0:
-        scale = _round64(scale * _LD_1E22)
-        e -= 22
-    return _to_double(_round64(Fraction(s) / scale if esign < 0 else s * scale))
+def _real_value(t: str) -> float:
+    # sqlite3 3.40 reads a JSON number correctly rounded (checked against the
+    # binary on thousands of long and subnormal numbers), as Python does.
+    return float(t)
 
 
 def _int_value(t: str):
@@ -409,7 +293,7 @@ def _int_value(t: str):
         return -v if neg else v
     if neg and v == -INT64_MIN:
         return INT64_MIN
-    return _atof(t)
+    return _real_value(t)
 
 
 _SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -464,7 +348,7 @@ def _sql_value(node: _Node):
     if k == INT:
         return _int_value(node.text)
     if k == REAL:
-        return _atof(node.text)
+        return _real_value(node.text)
     if k == STRING:
         if node.raw:
             return node.text
@@ -496,9 +380,11 @@ _DIGITS = re.compile(r"[0-9]*")
 
 def _step(node: _Node, path: str, pos: int, append: list | None):
     """Follow ``path[pos:]`` from ``node`` (jsonLookupStep).  With
-    ``append`` (json_set/json_insert), a missing last object key or array
-    slot just past the end is created and ``append[0]`` set."""
+    ``append`` (json_set/json_insert), a missing object key or the array
+    slot just past the end is created, with the objects and arrays the rest
+    of the path needs (only `.key` and `[0]` steps), and ``append[0]`` set."""
     n = len(path)
+    added = None  # the first member added to the document, undone on failure
     while True:
         if pos >= n:
             return node
@@ -528,12 +414,14 @@ def _step(node: _Node, path: str, pos: int, append: list | None):
             else:
                 if append is None:
                     return None
-                leaf, sub = _append_new(path, nxt, append)
-                if leaf is not None:
-                    lab = _Node(STRING, key)
-                    lab.raw = lab.label = True
-                    node.items.append([lab, sub])
-                return leaf
+                new = _new_for(path, nxt, append)
+                if new is None:
+                    break
+                lab = _Node(STRING, key)
+                lab.raw = lab.label = True
+                node.items.append([lab, new])
+                added = added or node
+                node, pos = new, nxt
         elif c == "[":
             m = _DIGITS.match(path, pos + 1)
             j = m.end()
@@ -565,30 +453,33 @@ def _step(node: _Node, path: str, pos: int, append: list | None):
                     break
                 index -= 1
             else:
-                if index == 0 and append is not None:
-                    leaf, sub = _append_new(path, pos, append)
-                    if leaf is not None:
-                        node.items.append(sub)
-                    return leaf
-                return None
+                if index != 0 or append is None:
+                    return None
+                new = _new_for(path, pos, append)
+                if new is None:
+                    break
+                node.items.append(new)
+                added = added or node
+                node = new
         else:
             raise _path_error(path[pos:])
+    # The rest of the path cannot be created: nothing is added.
+    if added is not None:
+        added.items.pop()
+    return None
 
 
-def _append_new(path: str, pos: int, append: list):
-    """jsonLookupAppend: the new leaf and the new subtree holding it."""
+def _new_for(path: str, pos: int, append: list):
+    """jsonLookupAppend: the node a missing member starts as (null at the
+    end of the path, an empty object or array before `.key` or `[0]`)."""
     append[0] = True
     if pos >= len(path):
-        leaf = _Node(NULL)
-        return leaf, leaf
-    if path[pos] == ".":
-        sub = _Node(OBJECT)
-    elif path.startswith("[0]", pos):
-        sub = _Node(ARRAY)
-    else:
-        return None, None
-    sub.items = []
-    return _step(sub, path, pos, append), sub
+        return _Node(NULL)
+    if path[pos] == "." or path.startswith("[0]", pos):
+        node = _Node(OBJECT if path[pos] == "." else ARRAY)
+        node.items = []
+        return node
+    return None
 
 
 def _lookup(doc: _Doc, path, append: list | None = None):
@@ -698,6 +589,7 @@ def _merge(target: _Node, patch: _Node):
     if target.kind != OBJECT:
         _remove_all_nulls(patch)
         return patch
+    appending = False
     for plab, pval in patch.items:
         for j in range(target.orig):
             tlab, tval = target.items[j]
@@ -715,6 +607,12 @@ def _merge(target: _Node, patch: _Node):
         else:
             if pval.kind != NULL:
                 _remove_all_nulls(patch)
+                if not appending:
+                    # SQLite starts a fresh chain of added members on each
+                    # merge into a node: one added by an earlier merge of a
+                    # duplicate key is dropped.
+                    del target.items[target.orig:]
+                    appending = True
                 target.items.append([plab, pval])
     return target
 

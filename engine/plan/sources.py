@@ -52,6 +52,9 @@ class SourcePlanning:
                         cte, recursive = frame[lname]
                         return self._cte_source(cte, item, recursive)
             obj = self.db.lookup_table_or_view(item.name, item.schema)
+            if obj is None and lname.startswith("pragma_"):
+                return self._table_function(ast.TableRef(item.name, item.schema, item.alias, args=()),
+                                            scope or Scope(parent=outer))
             if obj is None:
                 shown = f"{item.schema}.{item.name}" if item.schema else item.name
                 raise SQLError(f"no such table: {shown}")
@@ -67,6 +70,12 @@ class SourcePlanning:
 
     def _table_function(self, item: ast.TableRef, scope: Scope):
         spec = TABLE_FUNCTIONS.get(item.name.lower())
+        if spec is None and item.name.lower().startswith("pragma_"):
+            from ..exec.pragmas import table_function
+            found = table_function(self.db, item.name[7:])
+            if found is not None:
+                visible, hidden, fn = found
+                spec = (0, 2, fn, visible, hidden)
         if spec is None:
             raise SQLError(f"no such table-valued function: {item.name}")
         lo, hi, fn, visible, hidden = spec

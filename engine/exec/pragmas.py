@@ -1,0 +1,238 @@
+"""PRAGMA statements and their table-valued forms (pragma.html): schema
+introspection (table_info, table_xinfo, index_list, index_info,
+index_xinfo, foreign_key_list, foreign_key_check), settings kept by the
+connection (foreign_keys, recursive_triggers, case_sensitive_like, ...),
+header fields (user_version, application_id, schema_version, page_size,
+page_count, freelist_count, encoding) and integrity_check.
+
+``run(db, name, arg)`` gives ``(column names, rows)``; ``COLUMNS`` lists the
+result columns of each pragma that has a table-valued form ``pragma_NAME``.
+"""
+
+from __future__ import annotations
+
+from ..errors import SQLError
+from ..sql import ast
+
+COLUMNS = {
+    "table_info": ["cid", "name", "type", "notnull", "dflt_value", "pk"],
+    "table_xinfo": ["cid", "name", "type", "notnull", "dflt_value", "pk", "hidden"],
+    "index_list": ["seq", "name", "unique", "origin", "partial"],
+    "index_info": ["seqno", "cid", "name"],
+    "index_xinfo": ["seqno", "cid", "name", "desc", "coll", "key"],
+    "foreign_key_list": ["id", "seq", "table", "from", "to", "on_update", "on_delete", "match"],
+    "foreign_key_check": ["table", "rowid", "parent", "fkid"],
+}
+
+# Settings a connection keeps; the value is the default.
+SETTINGS = {
+    "foreign_keys": 0,
+    "recursive_triggers": 0,
+    "case_sensitive_like": 0,
+    "defer_foreign_keys": 0,
+    "count_changes": 0,
+    "automatic_index": 1,
+    "synchronous": 2,
+    "cache_size": -2000,
+    "busy_timeout": 0,
+    "temp_store": 0,
+    "cell_size_check": 0,
+    "reverse_unordered_selects": 0,
+}
+WRITE_ONLY = {"case_sensitive_like"}
+
+
+def literal_value(e):
+    """The value of a pragma argument: a literal, a signed number or a bare word."""
+    if e is None:
+        return None
+    if isinstance(e, ast.Literal):
+        return e.value
+    if isinstance(e, ast.Unary) and isinstance(e.operand, ast.Literal) and isinstance(e.operand.value, (int, float)):
+        return -e.operand.value if e.op == "-" else e.operand.value
+    if isinstance(e, ast.Column):
+        return e.name
+    raise SQLError("syntax error")
+
+
+def _flag(value) -> int:
+    if isinstance(value, str):
+        v = value.lower()
+        if v in ("on", "yes", "true", "full"):
+            return 1
+        if v in ("off", "no", "false", "none"):
+            return 0
+        try:
+            return int(v)
+        except ValueError:
+            return 0
+    return 1 if value else 0
+
+
+def run(db, name: str, arg) -> tuple[list | None, list]:
+    name = name.lower()
+    if name in COLUMNS:
+        rows = _INTROSPECTION[name](db, arg) if arg is not None or name == "foreign_key_check" else []
+        return COLUMNS[name], rows
+    settings = db.__dict__.setdefault("settings", dict(SETTINGS))
+    if name in SETTINGS:
+        if arg is None:
+            if name in WRITE_ONLY:
+                return None, []
+            return [name], [(settings[name],)]
+        settings[name] = _flag(arg) if name not in ("cache_size", "busy_timeout", "synchronous", "temp_store") \
+            else int(arg) if not isinstance(arg, str) or arg.lstrip("-").isdigit() else settings[name]
+        return None, []
+    pager = db.pager
+    if name in ("user_version", "application_id"):
+        if arg is None:
+            return [name], [(getattr(pager, name),)]
+        setattr(pager, name, int(arg))
+        return None, []
+    if name == "schema_version":
+        return [name], [(pager.schema_cookie,)]
+    if name == "page_size":
+        return [name], [(pager.page_size,)]
+    if name == "page_count":
+        return [name], [(pager.page_count,)]
+    if name == "freelist_count":
+        return [name], [(pager.freelist_count,)]
+    if name == "encoding":
+        return [name], [("UTF-8",)]
+    if name == "journal_mode":
+        return [name], [("memory" if db.in_memory else "delete",)]
+    if name in ("integrity_check", "quick_check"):
+        from ..storage.integrity import check_integrity
+        roots = [1] + [t.root for t in db.tables.values()] + [i.root for i in db.indexes.values()]
+        problems = check_integrity(pager, roots)
+        return [name], [(p,) for p in problems] or [("ok",)]
+    return None, []     # unknown pragmas are ignored, as SQLite does
+
+
+def _table_info(db, arg, extended=False):
+    table = db.lookup_table(str(arg))
+    if table is None:
+        view = db.views.get(str(arg).lower())
+        if view is None:
+            return []
+        from ..plan.select import Planner
+        from .expr import Runtime
+        plan = db.view_plan(view, Planner(db, Runtime(db)))
+        return [(i, c.name, c.declared_type or "", 0, None, 0) + ((0,) if extended else ())
+                for i, c in enumerate(plan.columns)]
+    pk_order = {}
+    if table.rowid_alias is not None:
+        pk_order[table.rowid_alias] = 1
+    for k, i in enumerate(table.primary_key, 1):
+        pk_order[i] = k
+    rows = []
+    for i, c in enumerate(table.columns):
+        if c.generated is not None and not extended:
+            continue
+        hidden = (2 if not c.generated_stored else 3) if c.generated is not None else 0
+        rows.append((len(rows) if not extended else i, c.name, c.declared_type or "", 1 if c.not_null else 0,
+                     default_text(c), pk_order.get(i, 0)) + ((hidden,) if extended else ()))
+    return rows
+
+
+def default_text(column) -> str | None:
+    """How PRAGMA table_info shows a column's DEFAULT: its source text."""
+    if column.default is None:
+        return None
+    text = getattr(column, "default_text", None)
+    if text:
+        return text
+    e = column.default
+    if isinstance(e, ast.Literal):
+        v = e.value
+        if v is None:
+            return "NULL"
+        if isinstance(v, str):
+            return "'" + v.replace("'", "''") + "'"
+        return str(v)
+    return None
+
+
+def _index_list(db, arg):
+    table = db.lookup_table(str(arg))
+    if table is None:
+        return []
+    rows = []
+    for seq, idx in enumerate(reversed(table.indexes)):
+        rows.append((seq, idx.name, 1 if idx.unique else 0, idx.origin, 1 if idx.where is not None else 0))
+    return rows
+
+
+def _index_columns(db, arg, extended):
+    idx = db.indexes.get(str(arg).lower())
+    if idx is None:
+        return []
+    table = db.lookup_table(idx.table)
+    from .index import key_collations
+    colls = key_collations(table, idx)
+    rows = []
+    for seq, ic in enumerate(idx.columns):
+        e = ic.expr
+        while isinstance(e, ast.Collate):
+            e = e.expr
+        if isinstance(e, ast.Column):
+            cid = table.column_index(e.name)
+            cname = table.columns[cid].name if cid is not None else e.name
+        else:
+            cid, cname = -2, None
+        if extended:
+            rows.append((seq, cid, cname, 1 if ic.desc else 0, colls[seq] or "BINARY", 1))
+        else:
+            rows.append((seq, cid, cname))
+    if extended:
+        rows.append((len(idx.columns), -1, None, 0, "BINARY", 0))
+    return rows
+
+
+def _foreign_key_list(db, arg):
+    table = db.lookup_table(str(arg))
+    if table is None:
+        return []
+    rows = []
+    fks = list(reversed(table.foreign_keys))
+    for fid, fk in enumerate(fks):
+        clause = fk.clause
+        actions = dict(clause.actions)
+        to_cols = clause.columns or (None,) * len(fk.columns)
+        for seq, (frm, to) in enumerate(zip(fk.columns, to_cols)):
+            rows.append((fid, seq, clause.table, frm, to, actions.get("UPDATE", "NO ACTION"),
+                         actions.get("DELETE", "NO ACTION"), "NONE"))
+    return rows
+
+
+def _foreign_key_check(db, arg):
+    from .foreign_keys import violations
+    return violations(db, str(arg) if arg is not None else None)
+
+
+_INTROSPECTION = {
+    "table_info": lambda db, a: _table_info(db, a),
+    "table_xinfo": lambda db, a: _table_info(db, a, True),
+    "index_list": _index_list,
+    "index_info": lambda db, a: _index_columns(db, a, False),
+    "index_xinfo": lambda db, a: _index_columns(db, a, True),
+    "foreign_key_list": _foreign_key_list,
+    "foreign_key_check": _foreign_key_check,
+}
+
+
+def table_function(db, pragma_name: str):
+    """(visible columns, hidden columns, fn(args) -> rows) for ``pragma_NAME``."""
+    name = pragma_name.lower()
+    cols = COLUMNS.get(name)
+    if cols is None:
+        if name in SETTINGS or name in ("user_version", "application_id", "schema_version", "page_size",
+                                        "page_count", "freelist_count", "encoding", "journal_mode"):
+            cols = [name]
+        else:
+            return None
+
+    def rows(arg=None, schema=None):
+        _cols, out = run(db, name, arg)
+        return [tuple(r) + (arg, schema) for r in out]
+    return cols, ["arg", "schema"], rows
