@@ -77,10 +77,10 @@ _LITERALS = (("null", NULL), ("true", TRUE), ("false", FALSE))
 class _Doc:
     """A parsed document: the root and SQLite's flat node order."""
 
-    __slots__ = ("root", "flat", "up", "text")
+    __slots__ = ("root", "flat", "up")
 
-    def __init__(self, root, flat, up, text):
-        self.root, self.flat, self.up, self.text = root, flat, up, text
+    def __init__(self, root, flat, up):
+        self.root, self.flat, self.up = root, flat, up
 
 
 def _as_text(value, cut=True) -> str:
@@ -195,7 +195,7 @@ def _parse_text(s: str) -> _Doc | None:
             top.orig = len(top.items)
             i += 1
         else:
-            return _Doc(flat[0], flat, up, s) if skip(i) == n else None
+            return _Doc(flat[0], flat, up) if skip(i) == n else None
 
 
 def _parse(value, required=True) -> _Doc | None:
@@ -797,16 +797,37 @@ def _table_rows(recursive: bool, args):
     else:
         end = i + 1
 
+    # A row's paths extend its parent's, which stay valid while the cursor
+    # is inside the parent (an array's running key moves on only after).
+    paths = {0: "$"}
+
     def tree_path(k):
-        steps = []
-        while k != 0:
+        if flat[k].label:
+            k += 1
+        chain = []
+        while k not in paths:
+            chain.append(k)
+            k = up[k]
+        base = paths[k]
+        for k in reversed(chain):
             u = up[k]
-            if flat[u].kind == ARRAY:
-                steps.append("[%d]" % ikey.get(u, 0))
-            else:
-                steps.append(_key_step(flat[k] if flat[k].label else flat[k - 1]))
-            k = u
-        return "$" + "".join(reversed(steps))
+            base += "[%d]" % ikey.get(u, 0) if flat[u].kind == ARRAY else _key_step(flat[k - 1])
+            paths[k] = base
+        return base
+
+    # Each container's JSON text, built from its children's (one pass, from
+    # the deepest nodes up), so that json_tree stays linear in its output.
+    texts = {}
+    for k in range(end - 1, begin - 1, -1):
+        x = flat[k]
+        if x.kind == ARRAY:
+            texts[k] = "[" + ",".join(texts.get(v.idx) or _render(v) for v in x.items) + "]"
+        elif x.kind == OBJECT:
+            texts[k] = "{" + ",".join(lab.text + ":" + (texts.get(v.idx) or _render(v))
+                                      for lab, v in x.items) + "}"
+
+    def value(x):
+        return JsonText(texts[x.idx]) if x.kind >= ARRAY else _sql_value(x)
 
     rows = []
     rowid = 0
@@ -836,9 +857,9 @@ def _table_rows(recursive: bool, args):
             path = root_text
         rows.append((
             key,
-            _sql_value(val),
+            value(val),
             _TYPE_NAMES[val.kind],
-            None if val.kind >= ARRAY else _sql_value(val),
+            None if val.kind >= ARRAY else value(val),
             i + (1 if this.label else 0),
             up[i] if (recursive and i > begin) else None,
             fullkey,
