@@ -362,6 +362,9 @@ class Database:
             return ddl.create_trigger(self, stmt, rt)
         if isinstance(stmt, ast.Drop):
             return ddl.drop(self, stmt, rt)
+        if isinstance(stmt, ast.AlterTable):
+            from .exec.alter import alter
+            return alter(self, stmt, rt)
         if isinstance(stmt, ast.Reindex):
             return ddl.reindex(self, stmt)
         if isinstance(stmt, ast.Analyze):

@@ -159,6 +159,10 @@ def table_from_ast(stmt: ast.CreateTable, root: int = 0) -> Table:
         table.primary_key = tuple(pk_cols)
     if stmt.without_rowid and not pk_cols:
         raise SQLError(f"PRIMARY KEY missing on table {stmt.name}")
+    if stmt.without_rowid or stmt.strict:
+        # The PRIMARY KEY of a WITHOUT ROWID or STRICT table is NOT NULL.
+        for i in pk_cols:
+            columns[i].not_null = True
     return table
 
 

@@ -91,7 +91,7 @@ def _create_table_as(db, stmt: ast.CreateTable, rt: Runtime):
     for c in plan.columns:
         decl = {"A": "", "B": "TEXT", "C": "NUM", "D": "INT", "E": "REAL"}.get(c.affinity, "")
         cols.append(_quote_ident(c.name) + (" " + decl if decl else ""))
-    sql = f"CREATE TABLE {_quote_ident(stmt.name)}(" + ",".join(cols) + ")"
+    sql = f"CREATE TABLE {_quote_ident(stmt.name)}(" + ",".join("\n  " + c for c in cols) + "\n)"
     from ..sql.parser import parse
     created = parse(sql)[0]
     create_table(db, created, rt)

@@ -64,7 +64,7 @@ def table_source(table, alias: str | None = None) -> Source:
     for i, c in enumerate(table.columns):
         cols.append(ColumnInfo(c.name, c.affinity, c.collation, hidden=c.hidden,
                                declared_type=c.declared_type, is_rowid=i == table.rowid_alias))
-    return Source(alias or table.name, cols, rowid_slot=0, table=table)
+    return Source(alias or table.name, cols, rowid_slot=None if table.without_rowid else 0, table=table)
 
 
 class RowCell:

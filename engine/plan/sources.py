@@ -63,6 +63,12 @@ class SourcePlanning:
                 src = Source(item.alias or obj.name, _dedupe(plan.columns))
                 return src, op.Materialized(plan, self.rt, False), None, plan.rows
             table = obj
+            if item.indexed_by is not None:
+                idx = self.db.indexes.get(item.indexed_by.lower())
+                if idx is None or idx.table.lower() != table.name.lower():
+                    raise SQLError(f"no such index: {item.indexed_by}")
+                if idx.where is not None:
+                    raise SQLError("no query solution")
             src = table_source(table, item.alias)
             reader = self.db.table_reader(table)
             return src, op.TableScan(reader), table, reader

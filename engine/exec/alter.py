@@ -1,0 +1,267 @@
+"""ALTER TABLE (lang_altertable.html): RENAME TO, RENAME COLUMN, ADD COLUMN
+and DROP COLUMN.
+
+SQLite keeps each object's CREATE text in sqlite_schema and rewrites that
+text on ALTER; so does this module, token by token: a renamed table is
+written as ``"new"`` wherever the old name appears (indexes, views and
+triggers too), a renamed column likewise, an added column's definition is
+appended to the column list, and a dropped column's definition is cut out
+(its values too, by rewriting every row).
+"""
+
+from __future__ import annotations
+
+from ..errors import SQLError
+from ..schema import table_from_ast
+from ..sql import ast
+from ..sql.parser import parse
+from ..sql.tokenizer import KEYWORDS, dequote, tokenize
+from ..storage import btree
+from ..storage.record import decode_record, encode_record
+
+
+def _outcome():
+    from ..database import Outcome
+    return Outcome(None, iter(()))
+
+
+def _fold(name: str) -> str:
+    """SQLite compares identifiers with ASCII-only case folding."""
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in name)
+
+
+def _quote(name: str) -> str:
+    plain = name and (name[0].isalpha() or name[0] == "_") and all(c.isalnum() or c == "_" for c in name) \
+        and name.isascii() and name.upper() not in KEYWORDS
+    return name if plain else '"' + name.replace('"', '""') + '"'
+
+
+def _rewrite(sql: str, old: str, replacement: str, after_dot: bool) -> str:
+    """``sql`` with every name token equal to ``old`` replaced; a token right
+    after a '.' is replaced only when ``after_dot`` (column names are,
+    table names are not: ``t.x`` keeps ``x`` when ``x`` is a table name)."""
+    target = _fold(old)
+    out = []
+    pos = 0
+    prev = None
+    for tok in tokenize(sql):
+        if tok.kind == "EOF":
+            break
+        is_name = tok.kind in ("ID", "STRING") or tok.kind == tok.text.upper()
+        if is_name and _fold(dequote(tok.text)) == target and (after_dot or prev != "DOT"):
+            out.append(sql[pos:tok.start])
+            out.append(replacement)
+            pos = tok.end
+        prev = tok.kind
+    out.append(sql[pos:])
+    return "".join(out)
+
+
+def _schema_rows(db):
+    cur = btree.TableCursor(db.pager, 1)
+    return [(rowid, list(decode_record(payload))) for rowid, payload in cur.scan()]
+
+
+def _save(db, rowid, rec) -> None:
+    btree.TableCursor(db.pager, 1).insert(rowid, encode_record(tuple(rec)))
+
+
+def alter(db, stmt: ast.AlterTable, rt):
+    table = db.lookup_table(stmt.table, stmt.schema)
+    if table is None:
+        if stmt.table.lower() in db.views:
+            raise SQLError("Cannot add a column to a view" if isinstance(stmt.action, ast.AddColumn)
+                           else f"view {stmt.table} may not be altered")
+        raise SQLError(f"no such table: {stmt.table}")
+    if _fold(table.name).startswith("sqlite_"):
+        raise SQLError(f"table {table.name} may not be altered")
+    action = stmt.action
+    if isinstance(action, ast.RenameTable):
+        _rename_table(db, table, action.new_name)
+    elif isinstance(action, ast.RenameColumn):
+        _rename_column(db, table, action.old_name, action.new_name)
+    elif isinstance(action, ast.AddColumn):
+        _add_column(db, table, action, rt)
+    else:
+        _drop_column(db, table, action.name, rt)
+    db.bump_schema()
+    db._load_schema()
+    return _outcome()
+
+
+def _rename_table(db, table, new: str) -> None:
+    lnew = new.lower()
+    if lnew in db.tables or lnew in db.views or lnew in db.indexes:
+        raise SQLError(f"there is already another table or index with this name: {new}")
+    if _fold(new).startswith("sqlite_"):
+        raise SQLError(f"object name reserved for internal use: {new}")
+    old = table.name
+    quoted = '"' + new.replace('"', '""') + '"'
+    for rowid, rec in _schema_rows(db):
+        kind, name, tbl_name, _root, sql = rec[:5]
+        touches = _fold(tbl_name or "") == _fold(old)
+        if sql is not None and (touches or kind in ("view", "trigger")):
+            new_sql = _rewrite(sql, old, quoted, after_dot=False)
+            if new_sql != sql or touches:
+                rec[4] = new_sql
+        if touches:
+            rec[2] = new
+            if kind == "table":
+                rec[1] = new
+        _save(db, rowid, rec)
+    seq = db.lookup_table("sqlite_sequence")
+    if seq is not None:
+        for row in db.table_reader(seq)():
+            if isinstance(row[1], str) and _fold(row[1]) == _fold(old):
+                db.write_table_row(seq, row[0], (new, row[2]))
+
+
+def _rename_column(db, table, old: str, new: str) -> None:
+    i = table.column_index(old)
+    if i is None:
+        raise SQLError(f"no such column: \"{old}\"")
+    if table.column_index(new) is not None:
+        raise SQLError(f"duplicate column name: {new}")
+    replacement = _quote(new)
+    for rowid, rec in _schema_rows(db):
+        kind, _name, tbl_name, _root, sql = rec[:5]
+        if sql is None:
+            continue
+        related = _fold(tbl_name or "") == _fold(table.name)
+        if not related and kind in ("view", "trigger"):
+            related = any(_fold(dequote(t.text)) == _fold(table.name) for t in tokenize(sql) if t.kind == "ID")
+        if related:
+            rec[4] = _rewrite(sql, old, replacement, after_dot=True)
+            _save(db, rowid, rec)
+
+
+def _add_column(db, table, action: ast.AddColumn, rt) -> None:
+    col = action.column
+    if table.column_index(col.name) is not None:
+        raise SQLError(f"duplicate column name: {col.name}")
+    default = None
+    not_null = False
+    for cons in col.constraints:
+        if isinstance(cons, ast.PrimaryKeyConstraint):
+            raise SQLError("Cannot add a PRIMARY KEY column")
+        if isinstance(cons, ast.UniqueConstraint):
+            raise SQLError("Cannot add a UNIQUE column")
+        if isinstance(cons, ast.DefaultConstraint):
+            default = cons.expr
+        if isinstance(cons, ast.NotNullConstraint):
+            not_null = True
+        if isinstance(cons, ast.GeneratedConstraint) and cons.stored:
+            raise SQLError("cannot add a STORED column")
+    if default is not None and not _constant(default):
+        raise SQLError("Cannot add a column with non-constant default")
+    if not_null and (default is None or (isinstance(default, ast.Literal) and default.value is None)):
+        raise SQLError("Cannot add a NOT NULL column with default value NULL")
+    for rowid, rec in _schema_rows(db):
+        if rec[0] == "table" and _fold(rec[1] or "") == _fold(table.name):
+            sql = rec[4]
+            close = _column_list_end(sql)
+            body = sql[:close].rstrip()
+            rec[4] = body + ", " + action.text + sql[close:]
+            _save(db, rowid, rec)
+            break
+
+
+def _constant(e) -> bool:
+    if isinstance(e, ast.Literal) or isinstance(e, ast.CurrentTime):
+        return not isinstance(e, ast.CurrentTime)
+    if isinstance(e, ast.Unary):
+        return _constant(e.operand)
+    if isinstance(e, ast.Binary):
+        return _constant(e.left) and _constant(e.right)
+    if isinstance(e, ast.Cast):
+        return _constant(e.expr)
+    if isinstance(e, ast.FunctionCall):
+        return all(_constant(a) for a in e.args) and e.name.lower() not in ("random", "randomblob")
+    return False
+
+
+def _column_list_end(sql: str) -> int:
+    """Offset of the ')' that closes a CREATE TABLE's column list."""
+    depth = 0
+    for tok in tokenize(sql):
+        if tok.kind == "LP":
+            depth += 1
+        elif tok.kind == "RP":
+            depth -= 1
+            if depth == 0:
+                return tok.start
+    raise SQLError("malformed database schema")
+
+
+def _drop_column(db, table, name: str, rt) -> None:
+    i = table.column_index(name)
+    if i is None:
+        raise SQLError(f"no such column: \"{name}\"")
+    col = table.columns[i]
+    if col.primary_key:
+        raise SQLError(f"cannot drop PRIMARY KEY column: \"{col.name}\"")
+    for idx in table.indexes:
+        if idx.sql is None and any(isinstance(ic.expr, ast.Column) and _fold(ic.expr.name) == _fold(col.name)
+                                   for ic in idx.columns):
+            raise SQLError(f"cannot drop UNIQUE column: \"{col.name}\"")
+    if len(table.columns) == 1:
+        raise SQLError(f"cannot drop column \"{col.name}\": no other columns exist")
+    sql = table.sql
+    span = _column_span(sql, i)
+    new_sql = sql[:span[0]] + sql[span[1]:]
+    try:
+        check = parse(new_sql, schema=True)[0]
+        new_table = table_from_ast(check, table.root)
+    except SQLError as exc:
+        raise SQLError(f"error in table {table.name} after drop column: {exc}") from None
+    for idx in table.indexes:
+        if idx.sql is not None and any(_fold(t.text) == _fold(col.name) for t in tokenize(idx.sql)):
+            raise SQLError(f"error in index {idx.name} after drop column: no such column: {col.name}")
+    del new_table
+    # Rewrite every row without the column (virtual columns are not stored).
+    stored = [k for k, c in enumerate(table.columns) if not (c.generated is not None and not c.generated_stored)]
+    pos = stored.index(i) if i in stored else None
+    if pos is not None:
+        cur = btree.TableCursor(db.pager, table.root)
+        rows = list(cur.scan())
+        for rowid, payload in rows:
+            vals = list(decode_record(payload))
+            if pos < len(vals):
+                del vals[pos]
+            btree.TableCursor(db.pager, table.root).insert(rowid, encode_record(tuple(vals)))
+    for rowid, rec in _schema_rows(db):
+        if rec[0] == "table" and _fold(rec[1] or "") == _fold(table.name):
+            rec[4] = new_sql
+            _save(db, rowid, rec)
+            break
+
+
+def _column_span(sql: str, index: int) -> tuple[int, int]:
+    """The text to cut for column ``index``: its definition with the comma
+    before it (or after it, for the first column)."""
+    depth = 0
+    starts = []
+    commas = []
+    end = None
+    for tok in tokenize(sql):
+        if tok.kind == "LP":
+            depth += 1
+            if depth == 1:
+                starts.append(tok.end)
+                continue
+        elif tok.kind == "RP":
+            depth -= 1
+            if depth == 0:
+                end = tok.start
+                break
+        elif tok.kind == "COMMA" and depth == 1:
+            commas.append(tok)
+    # Column definitions are the comma-separated items before the first table constraint.
+    bounds = [starts[0]] + [c.end for c in commas]
+    if index + 1 < len(bounds):
+        start, stop = bounds[index], commas[index].start
+    else:
+        start, stop = bounds[index], end
+    if index > 0:
+        return commas[index - 1].start, stop
+    return start, commas[0].end if commas else stop
