@@ -321,6 +321,8 @@ class Database:
             return out
         except BaseException as exc:
             keep = getattr(exc, "keep_changes", False)
+            if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)) and not keep:
+                self.changes = 0     # what changes() reports after a failed change
             if depth is not None and self.pager.in_write:
                 if keep:
                     self.pager.release(depth)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import SQLError
+from .names import fold
 from .exec.values import BLOB, affinity_of_type
 from .sql import ast
 
@@ -63,9 +64,9 @@ class Table:
     is_virtual: bool = False
 
     def column_index(self, name: str) -> int | None:
-        lname = name.lower()
+        lname = fold(name)
         for i, c in enumerate(self.columns):
-            if c.name.lower() == lname:
+            if fold(c.name) == lname:
                 return i
         return None
 

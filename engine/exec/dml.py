@@ -135,7 +135,6 @@ def _source_rows(planner: Planner, stmt: ast.Insert, outer, rt):
 
 
 def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
-    db.changes = 0     # what changes() reports if the statement fails
     target = _target(db, stmt.table, stmt.schema, "INSERT")
     planner = _planner(db, rt, stmt.with_)
     if _is_view(target):
@@ -447,7 +446,6 @@ class _Fixed:
 
 
 def update(db, stmt: ast.Update, rt: Runtime, outer=None):
-    db.changes = 0
     ref = stmt.table
     target = _target(db, ref.name, ref.schema, "UPDATE")
     planner = _planner(db, rt, stmt.with_)
@@ -520,7 +518,6 @@ def view_columns(db, view, rt):
 
 
 def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
-    db.changes = 0
     ref = stmt.table
     target = _target(db, ref.name, ref.schema, "DELETE")
     planner = _planner(db, rt, stmt.with_)

@@ -260,8 +260,10 @@ class ExprCompiler:
         fr = self.compile(e.right, d)
         if op in ("IS", "IS NOT") and self._truth_keyword(e.right) is not None:
             # x IS [NOT] TRUE|FALSE tests the truth of x (NULL is neither).
-            want = self._truth_keyword(e.right) == (op == "IS")
-            return lambda row: 1 if truth(fl(row)) is want else 0
+            want = self._truth_keyword(e.right)
+            if op == "IS":
+                return lambda row: 1 if truth(fl(row)) is want else 0
+            return lambda row: 0 if truth(fl(row)) is want else 1
         if op in ("=", "!=", "<", "<=", ">", ">=", "IS", "IS NOT"):
             cmp = self.comparison(op, e.left, e.right)
             return lambda row: cmp(fl(row), fr(row))

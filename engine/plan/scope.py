@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..errors import SQLError
 from ..exec.values import BLOB, INTEGER
+from ..names import fold
 
 ROWID_NAMES = ("rowid", "oid", "_rowid_")
 
@@ -46,14 +47,14 @@ class Source:
         return len(self.columns)
 
     def find(self, name: str) -> int | None:
-        lname = name.lower()
+        lname = fold(name)
         for i, col in enumerate(self.columns):
-            if not col.hidden and col.name.lower() == lname:
+            if not col.hidden and fold(col.name) == lname:
                 return i
         if lname in ROWID_NAMES and self.rowid_slot is not None:
             return self.rowid_slot
         for i, col in enumerate(self.columns):
-            if col.hidden and col.name.lower() == lname:
+            if col.hidden and not col.is_rowid and fold(col.name) == lname:
                 return i      # a hidden column (of a table-valued function) by name
         return None
 
@@ -105,9 +106,9 @@ class Scope:
         return source
 
     def source_named(self, name: str) -> Source | None:
-        lname = name.lower()
+        lname = fold(name)
         for s in self.sources:
-            if s.name is not None and s.name.lower() == lname:
+            if s.name is not None and fold(s.name) == lname:
                 return s
         return None
 
@@ -122,7 +123,7 @@ class Scope:
                 return None
             return Resolved(self, src.offset + i, src.columns[i] if i < len(src.columns) else ColumnInfo(name), src)
         found: Resolved | None = None
-        lname = name.lower()
+        lname = fold(name)
         for src in self.sources:
             if lname in src.using_hidden:
                 continue
@@ -164,6 +165,6 @@ class Scope:
             return out
         for src in sorted(self.sources, key=lambda s: s.from_index):
             for i, col in enumerate(src.columns):
-                if not col.hidden and col.name.lower() not in src.using_hidden:
+                if not col.hidden and fold(col.name) not in src.using_hidden:
                     out.append((src.offset + i, col, src))
         return out
