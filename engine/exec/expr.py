@@ -55,6 +55,14 @@ class Slot:
     slot: int
     affinity: str = NONE
     collation: str | None = None
+    alt: int | None = None      # coalesce with this slot (USING in RIGHT/FULL joins)
+
+
+def _coalesced(a: int, b: int) -> Fn:
+    def value(row):
+        v = row[a]
+        return v if v is not None else row[b]
+    return value
 
 
 def _const(v) -> Fn:
@@ -162,7 +170,10 @@ class ExprCompiler:
         return fn
 
     def _c_Slot(self, e, d):
-        return itemgetter(e.slot + getattr(self.scope, "n_aggs", 0))
+        shift = getattr(self.scope, "n_aggs", 0)
+        if e.alt is not None:
+            return _coalesced(e.slot + shift, e.alt + shift)
+        return itemgetter(e.slot + shift)
 
     def _c_Literal(self, e, d):
         return _const(e.value)
@@ -221,6 +232,8 @@ class ExprCompiler:
                 return _const(1 if e.name.lower() == "true" else 0)
             shown = ".".join(p for p in (e.schema, e.table, e.name) if p)
             raise SQLError(f"no such column: {shown}")
+        if r.alt is not None and r.scope is self.scope:
+            return _coalesced(r.slot, r.alt)
         if r.scope is self.scope:
             return itemgetter(r.slot)
         cell = r.scope.cell

@@ -181,7 +181,31 @@ class NestedLoopJoin(Operator):
                 return iter(())
         if not self.levels:
             return iter([()])
+        if any(lv.kind in ("RIGHT", "FULL") for lv in self.levels):
+            return self._with_right_joins()
         return self._level(0, ())
+
+    def _with_right_joins(self):
+        """Left-deep loops, then each RIGHT/FULL level's rows that matched
+        nothing, with every column to their left NULL."""
+        self.matched = {k: set() for k, lv in enumerate(self.levels) if lv.kind in ("RIGHT", "FULL")}
+        yield from self._level(0, ())
+        for k in sorted(self.matched):
+            level = self.levels[k]
+            width = sum(lv.width for lv in self.levels[:k])
+            nulls = (None,) * width
+            seen = self.matched[k]
+            last = k + 1 == len(self.levels)
+            for r in level.source.rows_for(nulls):
+                if id(r) in seen:
+                    continue
+                row = nulls + r
+                if level.filters and not all(f(row) for f in level.filters):
+                    continue
+                if last:
+                    yield row
+                else:
+                    yield from self._level(k + 1, row)
 
     def _level(self, k, prefix):
         level = self.levels[k]
@@ -197,13 +221,15 @@ class NestedLoopJoin(Operator):
             if on is not None and not on(row):
                 continue
             matched = True
+            if level.kind in ("RIGHT", "FULL"):
+                self.matched[k].add(id(r))
             if filters and not all(f(row) for f in filters):
                 continue
             if last:
                 yield row
             else:
                 yield from self._level(k + 1, row)
-        if level.kind == "LEFT" and not matched:
+        if level.kind in ("LEFT", "FULL") and not matched:
             row = prefix + (None,) * level.width
             if filters and not all(f(row) for f in filters):
                 return

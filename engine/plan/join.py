@@ -18,7 +18,7 @@ from .scope import Scope
 class JoinPlanning:
     """Planner methods (mixed into :class:`engine.plan.select.Planner`)."""
 
-    def _using_condition(self, scope, src, natural, using, on):
+    def _using_condition(self, scope, src, natural, using, on, coalesce: bool = False):
         """The join condition of NATURAL/USING, and the hiding of the right
         side's copies of the shared columns."""
         left_sources = scope.sources[:-1]
@@ -48,6 +48,8 @@ class JoinPlanning:
             eq = ast.Binary("=", ast.Column(name, left.name), ast.Column(name, src.name))
             cond = eq if cond is None else ast.Binary("AND", cond, eq)
             src.using_hidden.add(name.lower())
+            if coalesce:
+                scope.coalesce[name.lower()] = src.offset + src.find(name)
         return cond
 
     def _conjunct_level(self, e, scope: Scope, n_levels: int) -> int:
@@ -158,17 +160,20 @@ class JoinPlanning:
         n = len(levels)
         placed: list[list] = [[] for _ in range(n)]
         initial = []
+        # Rows of a RIGHT/FULL join's right side may arrive with the whole left
+        # side NULL: no WHERE term may be decided before that level.
+        floor = max((k for k, lv in enumerate(levels) if lv.kind in ("RIGHT", "FULL")), default=-1)
         for c in conjuncts:
             k = self._conjunct_level(c, scope, n)
-            if k < 0:
+            if k < 0 and floor < 0:
                 initial.append(c)
             else:
-                placed[k].append(c)
+                placed[max(k, floor)].append(c)
         # ON terms of inner joins behave like WHERE terms.
         for k, lv in enumerate(levels):
             if lv.kind == "INNER" and lv.on is not None:
                 for c in split_conjuncts(lv.on):
-                    placed[max(k, self._conjunct_level(c, scope, n))].append(c)
+                    placed[max(k, floor, self._conjunct_level(c, scope, n))].append(c)
                 lv.on = None
         join_levels = []
         for k, lv in enumerate(levels):
@@ -183,7 +188,11 @@ class JoinPlanning:
             filters = [comp.compile_predicate(c) for c in placed[k] if c not in local]
             on_fn = comp.compile_predicate(lv.on) if lv.on is not None else None
             access = lv.access
-            if lv.base_table is not None or k > 0:
+            if lv.kind in ("RIGHT", "FULL"):
+                # One stable list of the right side's rows, to know which matched.
+                access = access if lv.base_table is None else op.Materialized(
+                    _ReaderPlan(lv.reader), self.rt, False)
+            elif lv.base_table is not None or k > 0:
                 access = self._access_path(k, lv, levels, scope, comp, terms, local)
             join_levels.append(op.JoinLevel(access, lv.source.width, lv.kind, on_fn, filters))
         initial_fns = [comp.compile_predicate(c) for c in initial]

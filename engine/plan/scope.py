@@ -83,6 +83,7 @@ class Resolved:
     slot: int               # absolute slot in the scope's row
     info: ColumnInfo
     source: Source | None
+    alt: int | None = None  # USING in a RIGHT/FULL join: the right side's slot (coalesced)
 
 
 class Scope:
@@ -96,6 +97,7 @@ class Scope:
         self.depth = 0 if parent is None else parent.depth + 1
         self.correlated = False          # set when a name resolved in an outer scope
         self.used_outer: set[int] = set()
+        self.coalesce: dict[str, int] = {}   # USING name -> right slot, for RIGHT/FULL joins
         for s in sources or ():
             self.add(s)
 
@@ -121,6 +123,7 @@ class Scope:
             i = src.find(name)
             if i is None:
                 return None
+            self._check_unique_name(src, src.columns[i].name if i < len(src.columns) else name)
             return Resolved(self, src.offset + i, src.columns[i] if i < len(src.columns) else ColumnInfo(name), src)
         found: Resolved | None = None
         lname = fold(name)
@@ -135,6 +138,8 @@ class Scope:
                     continue
                 raise SQLError(f"ambiguous column name: {name}")
             found = Resolved(self, src.offset + i, src.columns[i], src)
+        if found is not None and lname in self.coalesce:
+            found.alt = self.coalesce[lname]
         return found
 
     def resolve(self, name: str, table: str | None) -> Resolved | None:
@@ -152,8 +157,19 @@ class Scope:
             scope = scope.parent
         return None
 
+    def _check_unique_name(self, src: Source, column: str) -> None:
+        """Two FROM items with the same name make ``name.column`` ambiguous."""
+        key = fold(src.name)
+        if sum(1 for s in self.sources if s.name is not None and fold(s.name) == key) > 1:
+            prefix = "main." if src.table is not None else ""
+            raise SQLError(f"ambiguous column name: {prefix}{src.name}.{column}")
+
     def star_columns(self, table: str | None) -> list[tuple[int, ColumnInfo, Source]]:
         """The slots ``*`` or ``table.*`` expands to."""
+        for src in self.sources:
+            visible = [c for c in src.columns if not c.hidden]
+            if src.name is not None and visible and (table is None or fold(table) == fold(src.name)):
+                self._check_unique_name(src, visible[0].name)
         out = []
         if table is not None:
             src = self.source_named(table)
@@ -168,3 +184,7 @@ class Scope:
                 if not col.hidden and fold(col.name) not in src.using_hidden:
                     out.append((src.offset + i, col, src))
         return out
+
+    def star_alt(self, slot: int, name: str) -> int | None:
+        """The right side's slot when ``*`` shows a coalesced USING column."""
+        return self.coalesce.get(fold(name))

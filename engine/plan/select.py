@@ -191,17 +191,17 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                 src, access, table, reader = self._source_for(item, outer, scope)
                 if isinstance(item, ast.TableRef) and item.args is not None:
                     plain = False      # its arguments read the sources to its left
-                if kind in ("RIGHT", "FULL"):
-                    raise SQLError(f"{kind} JOIN is not supported yet")
                 src.from_index = len(levels)
                 scope.add(src)
                 on_expr = on
                 if natural or using:
-                    on_expr = self._using_condition(scope, src, natural, using, on)
+                    on_expr = self._using_condition(scope, src, natural, using, on,
+                                                    coalesce=kind in ("RIGHT", "FULL"))
                     plain = False
-                if kind == "LEFT":
+                if kind in ("LEFT", "RIGHT", "FULL"):
                     plain = False
-                levels.append(_Level(src, access, "LEFT" if kind == "LEFT" else "INNER", on_expr, table, reader))
+                levels.append(_Level(src, access, kind if kind in ("LEFT", "RIGHT", "FULL") else "INNER",
+                                     on_expr, table, reader))
         if plain and levels:
             # ON terms of inner joins are WHERE terms; then choose the join order.
             for lv in levels:
@@ -223,7 +223,8 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                 if not levels:
                     raise SQLError("no tables specified")
                 for slot, info, src in scope.star_columns(rc.table):
-                    results.append((Slot(slot, info.affinity, info.collation), info.name))
+                    alt = scope.star_alt(slot, info.name) if rc.table is None else None
+                    results.append((Slot(slot, info.affinity, info.collation, alt), info.name))
             else:
                 results.append((rc.expr, self._column_name(rc, scope)))
         aliases = {}
