@@ -106,6 +106,8 @@ def table_from_ast(stmt: ast.CreateTable, root: int = 0) -> Table:
         names.add(lname)
         col = Column(name=cdef.name, declared_type=cdef.type_name,
                      affinity=affinity_of_type(cdef.type_name))
+        if stmt.strict and (cdef.type_name or "").upper() == "ANY":
+            col.affinity = BLOB       # a STRICT table's ANY column keeps values as given
         for cons in cdef.constraints:
             if isinstance(cons, ast.PrimaryKeyConstraint):
                 if pk_cols:

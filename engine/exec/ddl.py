@@ -17,6 +17,7 @@ from ..storage import btree
 from ..storage.record import decode_record, encode_record
 from . import index as index_ops
 from .expr import ExprCompiler, Runtime
+from .values import collation_key_function
 
 
 def _outcome(columns=None, rows=()):
@@ -67,6 +68,7 @@ def create_table(db, stmt: ast.CreateTable, rt: Runtime):
     if stmt.as_select is not None:
         return _create_table_as(db, stmt, rt)
     table = table_from_ast(stmt)
+    _validate_table(db, table, rt)
     autos = auto_indexes(table, stmt)
     table.root = btree.create_table(db.pager)
     _schema_insert(db, "table", stmt.name, stmt.name, table.root, stmt.sql)
@@ -80,6 +82,33 @@ def create_table(db, stmt: ast.CreateTable, rt: Runtime):
     db.bump_schema()
     db._load_schema()
     return _outcome()
+
+
+def _validate_table(db, table, rt: Runtime) -> None:
+    """The checks sqlite3 makes when it prepares CREATE TABLE: collations
+    exist, defaults are constant, CHECK and generated expressions resolve
+    against the table and use no subqueries."""
+    from ..plan.scope import Scope
+    from .expr import walk
+    from .index import table_scope
+    for c in table.columns:
+        if c.collation is not None:
+            collation_key_function(c.collation)
+        if c.default is not None:
+            if any(isinstance(n, (ast.Column, ast.Subquery, ast.Exists, ast.InSelect)) for n in walk(c.default)):
+                raise SQLError(f"default value of column [{c.name}] is not constant")
+    scope = table_scope(db, table)
+    comp = ExprCompiler(scope, rt, None)
+    for _name, expr, _text in table.checks:
+        if any(isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect)) for n in walk(expr)):
+            raise SQLError("subqueries prohibited in CHECK constraints")
+        comp.aggregates = {}
+        comp.compile(expr)
+    for c in table.columns:
+        if c.generated is not None:
+            if any(isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect)) for n in walk(c.generated)):
+                raise SQLError("subqueries prohibited in generated columns")
+            comp.compile(c.generated)
 
 
 def _create_table_as(db, stmt: ast.CreateTable, rt: Runtime):
@@ -193,6 +222,11 @@ def drop(db, stmt: ast.Drop, rt: Runtime):
             btree.drop_tree(db.pager, idx.root)
         btree.drop_tree(db.pager, table.root)
         _schema_delete(db, lambda r: (r[2] or "").lower() == lname)
+        seq = db.lookup_table("sqlite_sequence")
+        if seq is not None and table.autoincrement:
+            for row in list(db.table_reader(seq)()):
+                if isinstance(row[1], str) and row[1].lower() == lname:
+                    db.delete_table_row(seq, row[0])
     elif kind == "INDEX":
         idx = db.indexes.get(lname)
         if idx is None:

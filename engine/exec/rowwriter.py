@@ -74,9 +74,11 @@ class RowWriter:
             if c.generated is None:
                 row[i + 1] = apply_affinity(row[i + 1], c.affinity)
         if self.generated:
-            snapshot = tuple(row)
-            for i, f in self.generated:
-                row[i + 1] = apply_affinity(f(snapshot), table.columns[i].affinity)
+            # A generated column may read others: settle them pass by pass.
+            for _ in range(len(self.generated)):
+                snapshot = tuple(row)
+                for i, f in self.generated:
+                    row[i + 1] = apply_affinity(f(snapshot), table.columns[i].affinity)
         if table.strict:
             for i, c in enumerate(table.columns):
                 self._strict(c, row, i + 1)
@@ -94,7 +96,8 @@ class RowWriter:
             row[slot] = float(v)
             return
         if got != want:
-            raise constraint_error(f"cannot store {got.upper()} value in {t} column {self.table.name}.{c.name}",
+            shown = {"integer": "INT", "real": "REAL", "text": "TEXT", "blob": "BLOB"}[got]
+            raise constraint_error(f"cannot store {shown} value in {t} column {self.table.name}.{c.name}",
                                    SQLITE_CONSTRAINT_DATATYPE, "ABORT")
 
     # -- constraints ------------------------------------------------------------

@@ -20,6 +20,9 @@ from .rowwriter import constraint_error
 from .values import truth
 
 
+MAX_TRIGGER_DEPTH = 1000      # SQLITE_MAX_TRIGGER_DEPTH
+
+
 class RaiseSignal(Exception):
     """RAISE(action, message) evaluated inside a trigger program."""
 
@@ -62,18 +65,21 @@ def fire(db, rt, target, timing: str, event: str, old=None, new=None, columns=No
     trigs = triggers_for(db, target.name, timing, event, columns)
     if not trigs:
         return True
-    firing = db.__dict__.setdefault("_firing", set())
+    firing = db.__dict__.setdefault("_firing", [])
+    recursive = db.__dict__.get("settings", {}).get("recursive_triggers")
     for trig in trigs:
         key = trig.name.lower()
-        if key in firing:
+        if key in firing and not recursive:
             continue
-        firing.add(key)
+        if len(firing) >= MAX_TRIGGER_DEPTH:
+            raise SQLError("too many levels of trigger recursion")
+        firing.append(key)
         saved = (db.changes, db.last_insert_rowid)
         try:
             if not _run_program(db, rt, target, trig.stmt, old, new):
                 return False
         finally:
-            firing.discard(key)
+            firing.pop()
             db.changes, db.last_insert_rowid = saved
     return True
 
