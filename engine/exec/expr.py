@@ -323,14 +323,41 @@ class ExprCompiler:
                 self._raw = False
         return self.compile(e, d)
 
+    def _row_side(self, e, d) -> list:
+        """One side of a row-value comparison: [(fn, affinity, collation, explicit)]."""
+        if isinstance(e, ast.RowValue):
+            return [(self.compile(x, d), self.affinity(x)) + self.collation(x) for x in e.items]
+        if isinstance(e, ast.Subquery):
+            sub = self.plan_subquery(e.select, self.scope)
+            cell = self.scope.cell
+            n = len(sub.columns)
+
+            def first_row(row):
+                cell.row = row
+                for r in sub.rows():
+                    return r
+                return (None,) * n
+            return [((lambda row, i=i: first_row(row)[i]), c.affinity, c.collation, False)
+                    for i, c in enumerate(sub.columns)]
+        return [(self.compile(e, d), self.affinity(e)) + self.collation(e)]
+
+    @staticmethod
+    def _pair(op: str, left, right):
+        """The comparison function of one pair of row-value members."""
+        _fa, aff_a, coll_a, exp_a = left
+        _fb, aff_b, coll_b, exp_b = right
+        coll = coll_a if exp_a else coll_b if exp_b else (coll_a if coll_a is not None else coll_b)
+        conv = ops.converter_for(ops.comparison_affinity(aff_a, aff_b))
+        return ops.make_comparison(op, conv, collation_key_function(coll))
+
     def _c_row_compare(self, e, d):
-        left = e.left.items if isinstance(e.left, ast.RowValue) else (e.left,)
-        right = e.right.items if isinstance(e.right, ast.RowValue) else (e.right,)
+        left = self._row_side(e.left, d)
+        right = self._row_side(e.right, d)
         if len(left) != len(right):
             raise SQLError("row value misused")
         op = e.op
-        pairs = [(self.compile(a, d), self.compile(b, d), self.comparison("=", a, b),
-                  self.comparison("<", a, b), self.comparison("IS", a, b)) for a, b in zip(left, right)]
+        pairs = [(a[0], b[0], self._pair("=", a, b), self._pair("<", a, b), self._pair("IS", a, b))
+                 for a, b in zip(left, right)]
         if op in ("IS", "IS NOT"):
             want = op == "IS"
 
@@ -341,16 +368,12 @@ class ExprCompiler:
 
         def rowcmp(row):
             # Lexicographic comparison with SQL NULL semantics.
-            for fa, fb, eqf, ltf, _ in pairs:
-                a = fa(row)
-                b = fb(row)
+            values = [(fa(row), fb(row), eqf, ltf) for fa, fb, eqf, ltf, _ in pairs]
+            for k, (a, b, eqf, ltf) in enumerate(values):
                 eq = eqf(a, b)
                 if eq is None:
-                    if op in ("=", "!="):
-                        # Unknown unless a later pair already decides inequality.
-                        rest = [(ga(row), gb(row), q) for ga, gb, q, _, _ in pairs[pairs.index((fa, fb, eqf, ltf, _)) + 1:]]
-                        if any(q(x, y) == 0 for x, y, q in rest):
-                            return 0 if op == "=" else 1
+                    if op in ("=", "!=") and any(q(x, y) == 0 for x, y, q, _ in values[k + 1:]):
+                        return 0 if op == "=" else 1   # a later pair already differs
                     return None
                 if not eq:
                     if op == "=":
@@ -358,9 +381,7 @@ class ExprCompiler:
                     if op == "!=":
                         return 1
                     lt = ltf(a, b)
-                    if op in ("<", "<="):
-                        return lt
-                    return 1 - lt
+                    return lt if op in ("<", "<=") else 1 - lt
             return 1 if op in ("=", "<=", ">=") else 0
         return rowcmp
 
@@ -420,6 +441,9 @@ class ExprCompiler:
         raise SQLError(f"no such function: {e.op.lower()}")
 
     def _c_Between(self, e, d):
+        if any(isinstance(x, ast.RowValue) for x in (e.expr, e.low, e.high)):
+            both = ast.Binary("AND", ast.Binary(">=", e.expr, e.low), ast.Binary("<=", e.expr, e.high))
+            return self.compile(ast.Unary("NOT", both) if e.negated else both, d)
         fx = self.compile(e.expr, d)
         fl = self.compile(e.low, d)
         fh = self.compile(e.high, d)
