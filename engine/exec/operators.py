@@ -54,6 +54,77 @@ class RowidSeek:
         return () if r is None else (r,)
 
 
+class IndexLookup:
+    """Rows found through an index: ``kind`` "eq" (probes give a key prefix),
+    "in" (one single-column probe per value) or "range" (bounds on the first
+    column).  Each probe is (fn(prefix), converter, collation name)."""
+
+    def __init__(self, pager, root, compare, lookup, kind, probes):
+        from ..storage.btree_index import IndexCursor
+        self.cursor = lambda: IndexCursor(pager, root, compare)
+        self.compare = compare
+        self.lookup = lookup
+        self.kind = kind
+        self.probes = probes
+
+    @staticmethod
+    def _value(probe, prefix):
+        fn, conv, _coll = probe
+        v = fn(prefix)
+        if v is not None and conv is not None:
+            v = conv(v)
+        return v
+
+    def rows_for(self, prefix):
+        if self.kind == "range":
+            return self._range(prefix)
+        if self.kind == "eq":
+            keys = [tuple(self._value(p, prefix) for p in self.probes)]
+        else:
+            keys = [(self._value(p, prefix),) for p in self.probes]
+        out = []
+        seen = set()
+        cmp = self.compare
+        lookup = self.lookup
+        for key in keys:
+            if any(v is None for v in key):
+                continue
+            n = len(key)
+            for entry in self.cursor().seek(key):
+                if cmp(entry[:n], key) != 0:
+                    break
+                rowid = entry[-1]
+                if rowid in seen:
+                    continue
+                seen.add(rowid)
+                row = lookup(rowid)
+                if row is not None:
+                    out.append(row)
+        return out
+
+    def _range(self, prefix):
+        lo = hi = None
+        lo_inc = hi_inc = True
+        for op_name, fn, conv, coll in self.probes:
+            v = self._value((fn, conv, coll), prefix)
+            if v is None:
+                return []
+            if op_name in (">", ">="):
+                if lo is None or self.compare((v,), lo) > 0 or (self.compare((v,), lo) == 0 and op_name == ">"):
+                    lo, lo_inc = (v,), op_name == ">="
+            else:
+                if hi is None or self.compare((v,), hi) < 0 or (self.compare((v,), hi) == 0 and op_name == "<"):
+                    hi, hi_inc = (v,), op_name == "<="
+        if lo is None:
+            lo, lo_inc = (None,), False       # NULLs never satisfy a range
+        out = []
+        for entry in self.cursor().scan_range(lo, hi, lo_inclusive=lo_inc, hi_inclusive=hi_inc):
+            row = self.lookup(entry[-1])
+            if row is not None:
+                out.append(row)
+        return out
+
+
 class Materialized:
     """A sub-plan's rows, computed once per execution (uncorrelated) or per
     prefix (correlated)."""

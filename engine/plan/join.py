@@ -215,6 +215,13 @@ class JoinPlanning:
                         preds = [comp.compile_predicate(c) for c in local]
                         access = op.FilteredRows(access, self._rebase_predicate(preds, lo))
                     return access
+        if lv.base_table is not None:
+            access = self._index_path(k, lv, levels, scope, comp, terms)
+            if access is not None:
+                if local:
+                    preds = [comp.compile_predicate(c) for c in local]
+                    access = op.FilteredRows(access, self._rebase_predicate(preds, lo))
+                return access
         if k == 0:
             return lv.access
         # Equality with earlier levels: hash the inner rows once.
@@ -286,6 +293,110 @@ class JoinPlanning:
         f = comp.compile(e)
         pad = (None,) * lo
         return lambda r: f(pad + r)
+
+    def _index_column_terms(self, k, lv, levels, scope, comp, terms):
+        """Terms usable on an index of this level's table: column index ->
+        {"eq": [(probe, conv, coll)], "in": [...], "range": [(op, probe, conv, coll)]}."""
+        src = lv.source
+        lo, hi = src.offset, src.offset + src.width
+        table = lv.base_table
+        found: dict = {}
+
+        def column_of(e):
+            if not isinstance(e, ast.Column):
+                return None
+            r = scope.lookup_local(e.name, e.table)
+            if r is None or not (lo < r.slot < hi):
+                return None
+            i = r.slot - lo - 1
+            return None if i == table.rowid_alias else i
+
+        def usable_probe(e):
+            if _has_subquery(e) or self._conjunct_level(e, scope, len(levels)) >= k:
+                return False
+            return not any(isinstance(n, ast.FunctionCall) and n.name.lower() in _VOLATILE for n in walk(e))
+
+        def entry(col_expr, other, t_left, t_right):
+            conv = converter_for(comparison_affinity(comp.affinity(col_expr), comp.affinity(other)))
+            coll = comp.binary_collation(t_left, t_right)
+            return comp.compile(other), conv, coll
+
+        flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+        for t in terms:
+            if isinstance(t, ast.Binary) and t.op in ("=", "<", "<=", ">", ">="):
+                for a, b, swapped in ((t.left, t.right, False), (t.right, t.left, True)):
+                    i = column_of(a)
+                    if i is None or not usable_probe(b):
+                        continue
+                    probe = entry(a, b, t.left, t.right)
+                    slot = found.setdefault(i, {"eq": [], "in": [], "range": []})
+                    if t.op == "=":
+                        slot["eq"].append(probe)
+                    else:
+                        slot["range"].append(((flip[t.op] if swapped else t.op),) + probe)
+                    break
+            elif isinstance(t, ast.InList) and not t.negated and t.items:
+                i = column_of(t.expr)
+                if i is not None and all(usable_probe(x) for x in t.items):
+                    probes = [entry(t.expr, x, t.expr, x) for x in t.items]
+                    found.setdefault(i, {"eq": [], "in": [], "range": []})["in"].append(probes)
+            elif isinstance(t, ast.Between) and not t.negated:
+                i = column_of(t.expr)
+                if i is not None and usable_probe(t.low) and usable_probe(t.high):
+                    slot = found.setdefault(i, {"eq": [], "in": [], "range": []})
+                    slot["range"].append((">=",) + entry(t.expr, t.low, t.expr, t.low))
+                    slot["range"].append(("<=",) + entry(t.expr, t.high, t.expr, t.high))
+        return found
+
+    def _index_path(self, k, lv, levels, scope, comp, terms):
+        """An index lookup for this level (equality on a prefix of an index's
+        columns, an IN list, or a range on its first column), or None."""
+        from ..exec import index as index_ops
+        table = lv.base_table
+        if not table.indexes or not terms:
+            return None
+        found = self._index_column_terms(k, lv, levels, scope, comp, terms)
+        if not found:
+            return None
+        best = None
+        for idx in table.indexes:
+            if idx.where is not None:
+                continue
+            cols = []
+            for ic in idx.columns:
+                e = ic.expr
+                while isinstance(e, ast.Collate):
+                    e = e.expr
+                cols.append(table.column_index(e.name) if isinstance(e, ast.Column) else None)
+            colls = [(c or "BINARY").upper() for c in index_ops.key_collations(table, idx)]
+
+            def fits(probe, n):
+                return (probe[2] or "BINARY").upper() == colls[n]
+            eq = []
+            for n, c in enumerate(cols):
+                cands = [p for p in found.get(c, {}).get("eq", []) if fits(p, n)] if c is not None else []
+                if not cands:
+                    break
+                eq.append(cands[0])
+            score = None
+            if eq:
+                score = (3 if len(eq) == len(cols) and idx.unique else 2, len(eq))
+                plan = ("eq", eq)
+            elif cols[0] is not None and found.get(cols[0], {}).get("in"):
+                probes = [p for p in found[cols[0]]["in"][0]]
+                if all(fits(p, 0) for p in probes):
+                    score, plan = (1, 1), ("in", probes)
+            elif cols[0] is not None and found.get(cols[0], {}).get("range") and not idx.columns[0].desc:
+                rng = [r for r in found[cols[0]]["range"] if fits(r[1:], 0)]
+                if rng:
+                    score, plan = (0, len(rng)), ("range", rng)
+            if score is not None and (best is None or score > best[0]):
+                best = (score, idx, plan)
+        if best is None:
+            return None
+        _score, idx, (kind, probes) = best
+        keys = index_ops.IndexKeys(self.db, table, idx)
+        return op.IndexLookup(self.db.pager, idx.root, keys.compare, self.db.row_lookup(table), kind, probes)
 
     def _rowid_term(self, t, src, lo, hi, scope, comp, k, levels):
         if not (isinstance(t, ast.Binary) and t.op == "=") or _has_subquery(t):
