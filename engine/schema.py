@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .errors import SQLError
 from .names import fold
-from .exec.values import BLOB, affinity_of_type
+from .exec.values import BLOB, NUMERIC, affinity_of_type
 from .sql import ast
 
 
@@ -106,6 +106,8 @@ def table_from_ast(stmt: ast.CreateTable, root: int = 0) -> Table:
         names.add(lname)
         col = Column(name=cdef.name, declared_type=cdef.type_name,
                      affinity=affinity_of_type(cdef.type_name))
+        if cdef.type_name == "":
+            col.affinity = NUMERIC    # a quoted empty type: SQLite reads '""', which matches no rule
         if stmt.strict and (cdef.type_name or "").upper() == "ANY":
             col.affinity = BLOB       # a STRICT table's ANY column keeps values as given
         for cons in cdef.constraints:
