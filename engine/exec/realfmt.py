@@ -8,6 +8,11 @@ results differ from Python's formatting near ties and beyond 16 digits, so
 this module replays those steps with exact rationals rounded to 64 bits
 after each operation.  A fast path uses Python's formatting where it
 provably agrees (far from a tie, within 15 digits).
+
+conformance/slt_format.py replays the same printf steps for the runner's
+rendering of sqlite3's answers.  The two copies are deliberate: the engine
+imports nothing outside engine/, and the proof must not render the oracle's
+results with the code under test.
 """
 
 from __future__ import annotations
