@@ -11,7 +11,6 @@ line and runs the project's own cases.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 from pathlib import Path
