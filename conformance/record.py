@@ -69,7 +69,9 @@ def record_text(text: str, file_id: str, oracle) -> tuple[str, RecordSummary]:
         result = oracle.execute(rec.sql)
         if isinstance(rec, Statement):
             summary.statements += 1
-            new_head = "statement ok" if result.status == OK else "statement error"
+            # An error is recorded with sqlite3's message, which the runner then checks.
+            new_head = "statement ok" if result.status == OK else \
+                "statement error " + " ".join((result.error or "").split())
             new_block = block[:head] + [new_head] + block[head + 1:]
         else:
             summary.queries += 1

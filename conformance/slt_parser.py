@@ -54,7 +54,7 @@ class Statement:
     conditions: tuple[Condition, ...]
     sql: str
     expect_error: bool
-    error_text: str | None = None   # text after ``statement error``, kept but not enforced
+    error_text: str | None = None   # text after ``statement error``: the expected message, if any
 
     kind = "statement"
 

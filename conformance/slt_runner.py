@@ -181,10 +181,15 @@ class FileSession:
     def _statement(self, rec: Statement) -> Outcome:
         result = self._execute(self.target, rec)
         expected = "error" if rec.expect_error else "ok"
+        if rec.expect_error and rec.error_text:
+            expected = f"error: {rec.error_text}"
         if result.status in (TIMEOUT, CRASH):
             return self._fail(rec, expected, _status_text(result),
                               f"target {result.status}: {one_line(result.error)}")
         if (result.status == OK) != rec.expect_error:
+            if rec.expect_error and rec.error_text and one_line(result.error) != rec.error_text:
+                # ``statement error MESSAGE``: the message must be the same text.
+                return self._fail(rec, expected, _status_text(result), "error message differs")
             return Outcome(PASSED)
         if rec.expect_error:
             return self._fail(rec, expected, "ok", "statement succeeded but an error was expected")

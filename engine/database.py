@@ -180,7 +180,7 @@ class Database:
 
     def lookup_table(self, name: str, schema: str | None = None) -> Table | None:
         if schema is not None and schema.lower() not in ("main", "temp"):
-            raise SQLError(f"unknown database {schema}")
+            return None
         lname = name.lower()
         if lname in ("sqlite_schema", "sqlite_master"):
             return self._schema_table()

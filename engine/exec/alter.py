@@ -121,7 +121,7 @@ def _rename_column(db, table, old: str, new: str) -> None:
     if i is None:
         raise SQLError(f"no such column: \"{old}\"")
     if table.column_index(new) is not None:
-        raise SQLError(f"duplicate column name: {new}")
+        raise SQLError(f"error in table {table.name} after rename: duplicate column name: {new}")
     replacement = _quote(new)
     for rowid, rec in _schema_rows(db):
         kind, _name, tbl_name, _root, sql = rec[:5]

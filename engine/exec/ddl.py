@@ -88,7 +88,6 @@ def _validate_table(db, table, rt: Runtime) -> None:
     """The checks sqlite3 makes when it prepares CREATE TABLE: collations
     exist, defaults are constant, CHECK and generated expressions resolve
     against the table and use no subqueries."""
-    from ..plan.scope import Scope
     from .expr import walk
     from .index import table_scope
     for c in table.columns:
@@ -187,7 +186,7 @@ def create_trigger(db, stmt: ast.CreateTrigger, rt: Runtime):
         if view is None:
             raise SQLError(f"no such table: main.{stmt.table}")
         if stmt.timing != "INSTEAD OF":
-            raise SQLError(f"cannot create {stmt.timing} trigger on view: main.{stmt.table}")
+            raise SQLError(f"cannot create {stmt.timing} trigger on view: {view.name}")
         tbl_name = view.name
     else:
         if stmt.timing == "INSTEAD OF":
@@ -203,6 +202,8 @@ def drop(db, stmt: ast.Drop, rt: Runtime):
     lname = stmt.name.lower()
     kind = stmt.kind.upper()
     if kind == "TABLE":
+        if lname in ("sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"):
+            raise SQLError("table sqlite_master may not be dropped")
         table = db.tables.get(lname)
         if table is None:
             if lname in db.views:

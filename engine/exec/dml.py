@@ -102,7 +102,7 @@ def _insert_targets(target, columns) -> list[int]:
     """Column positions for the values (-1 for an explicit rowid)."""
     names = [c.name for c in target.columns] if not _is_view(target) else None
     if columns is None:
-        return list(range(len(names))) if names is not None else None
+        return [i for i, c in enumerate(target.columns) if c.generated is None]
     out = []
     for name in columns:
         i = target.column_index(name) if names is not None else None
@@ -150,8 +150,7 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
         targets = []
     elif width != len(targets):
         if stmt.columns is None:
-            raise SQLError(f"table {table.name} has {sum(1 for c in table.columns if c.generated is None)} "
-                           f"columns but {width} values were supplied")
+            raise SQLError(f"table {table.name} has {len(targets)} columns but {width} values were supplied")
         raise SQLError(f"{width} values for {len(targets)} columns")
     writer = RowWriter(db, table, rt, stmt.conflict, planner.plan_subquery, outer)
     upserts = _Upserts(db, table, stmt.upserts, rt, planner, outer, writer) if stmt.upserts else None
@@ -257,6 +256,14 @@ class _Upserts:
             where = comp.compile(clause.where) if clause.where is not None else None
             self.compiled.append((clause, sets, where))
         self._chosen = None
+        for clause in clauses:
+            for ic in clause.target or ():
+                e = ic.expr
+                while isinstance(e, ast.Collate):
+                    e = e.expr
+                if isinstance(e, ast.Column) and table.column_index(e.name) is None \
+                        and e.name.lower() not in ("rowid", "oid", "_rowid_"):
+                    raise SQLError(f"no such column: {e.name}")
         for i, clause in enumerate(clauses):
             if clause.target is None and i != len(clauses) - 1:
                 raise SQLError("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint")

@@ -265,7 +265,8 @@ class ExprCompiler:
         op = e.op
         if op in ("AND", "OR"):
             return self._c_logical(e, d)
-        if isinstance(e.left, ast.RowValue) or isinstance(e.right, ast.RowValue):
+        if isinstance(e.left, ast.RowValue) or isinstance(e.right, ast.RowValue) \
+                or (op in _COMPARISONS and (self._is_row_subquery(e.left) or self._is_row_subquery(e.right))):
             return self._c_row_compare(e, d)
         if op in ("->", "->>"):
             return self._c_json_operator(e, d)
@@ -322,6 +323,9 @@ class ExprCompiler:
             finally:
                 self._raw = False
         return self.compile(e, d)
+
+    def _is_row_subquery(self, e) -> bool:
+        return isinstance(e, ast.Subquery) and len(self.plan_subquery(e.select, self.scope).columns) > 1
 
     def _row_side(self, e, d) -> list:
         """One side of a row-value comparison: [(fn, affinity, collation, explicit)]."""
@@ -432,13 +436,15 @@ class ExprCompiler:
             return like
         if e.op == "GLOB":
             if fe is not None:
-                raise SQLError("wrong number of arguments to function glob()")
+                raise SQLError("wrong number of arguments to function GLOB()")
 
             def glob(row):
                 r = ops.glob(fv(row), fp(row))
                 return r if r is None or not neg else 1 - r
             return glob
-        raise SQLError(f"no such function: {e.op.lower()}")
+        if e.op == "MATCH":
+            raise SQLError("unable to use function MATCH in the requested context")
+        raise SQLError(f"no such function: {e.op}")
 
     def _c_Between(self, e, d):
         if any(isinstance(x, ast.RowValue) for x in (e.expr, e.low, e.high)):
@@ -648,8 +654,10 @@ class ExprCompiler:
         if e.over is not None or name in _WINDOW_ONLY:
             raise SQLError(f"misuse of window function {name}()")
         if is_aggregate_call(name, len(e.args), e.star):
-            raise SQLError(f"misuse of aggregate function {name}()" if self.aggregates is not None
-                           else f"misuse of aggregate: {name}()")
+            # sqlite3 words it "misuse of aggregate: f()" in an ORDER BY of a
+            # query that does not aggregate, "misuse of aggregate function f()" elsewhere.
+            raise SQLError(f"misuse of aggregate: {name}()" if self.context == "ORDER BY"
+                           else f"misuse of aggregate function {name}()")
         raw = self._take_raw()
         spec = SCALARS.get(name)
         if spec is None:
@@ -711,6 +719,8 @@ class ExprCompiler:
             return None
         return coalesce
 
+
+_COMPARISONS = frozenset(("=", "!=", "<", "<=", ">", ">=", "IS", "IS NOT"))
 
 _WINDOW_ONLY = frozenset(("row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile",
                           "lag", "lead", "first_value", "last_value", "nth_value"))

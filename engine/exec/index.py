@@ -157,15 +157,15 @@ def populate(db, table, idx, rt: Runtime) -> None:
 
 def unique_error(table, idx) -> ConstraintError:
     from ..errors import SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+    code = SQLITE_CONSTRAINT_PRIMARYKEY if idx.origin == "pk" else SQLITE_CONSTRAINT_UNIQUE
     names = []
     for ic in idx.columns:
         base = _column_of(ic)
-        if isinstance(base, ast.Column):
-            i = table.column_index(base.name)
-            names.append(f"{table.name}.{table.columns[i].name if i is not None else base.name}")
-        else:
-            names.append(f"{table.name}.<expr>")
-    code = SQLITE_CONSTRAINT_PRIMARYKEY if idx.origin == "pk" else SQLITE_CONSTRAINT_UNIQUE
+        if not isinstance(base, ast.Column):
+            # An index on an expression is named, not its columns.
+            return ConstraintError(f"UNIQUE constraint failed: index '{idx.name}'", code)
+        i = table.column_index(base.name)
+        names.append(f"{table.name}.{table.columns[i].name if i is not None else base.name}")
     return ConstraintError("UNIQUE constraint failed: " + ", ".join(names), code)
 
 

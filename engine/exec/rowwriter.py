@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..errors import (
     SQLITE_CONSTRAINT_CHECK, SQLITE_CONSTRAINT_NOTNULL, SQLITE_CONSTRAINT_PRIMARYKEY,
-    SQLITE_CONSTRAINT_ROWID, ConstraintError, FullError, MismatchError,
+    SQLITE_CONSTRAINT_ROWID, ConstraintError, FullError, MismatchError, SQLError,
 )
 from ..plan.scope import Scope
 from ..storage import btree
@@ -57,7 +57,8 @@ class RowWriter:
         self.generated = [(i, comp.compile(c.generated)) for i, c in enumerate(table.columns)
                           if c.generated is not None]
         dcomp = ExprCompiler(Scope(parent=outer), rt, plan_subquery)
-        self.defaults = [dcomp.compile(c.default) if c.default is not None else None for c in table.columns]
+        self.defaults = [_compile_default(dcomp, c.default) if c.default is not None else None
+                         for c in table.columns]
         self.lookup = db.row_lookup(table)
 
     # -- values ---------------------------------------------------------------
@@ -200,6 +201,15 @@ class RowWriter:
     def delete(self, row) -> None:
         self._remove_index_entries(row)
         self.db.delete_table_row(self.table, row[0])
+
+
+def _compile_default(comp, expr):
+    try:
+        return comp.compile(expr)
+    except SQLError as exc:
+        if str(exc).startswith("no such function: "):
+            raise SQLError(f"unknown function: {str(exc)[18:]}()") from None
+        raise
 
 
 def new_rowid(db, table) -> int:

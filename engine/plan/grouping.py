@@ -129,11 +129,11 @@ class GroupPlanning:
             raise SQLError(f"no such window: {spec.base}")
         base = self._resolve_window(base, core)
         if spec.partition_by:
-            raise SQLError(f"cannot override PARTITION BY clause of window \"{spec.base}\"")
+            raise SQLError(f"cannot override PARTITION clause of window: {spec.base}")
         if spec.order_by and base.order_by:
-            raise SQLError(f"cannot override ORDER BY clause of window \"{spec.base}\"")
+            raise SQLError(f"cannot override ORDER BY clause of window: {spec.base}")
         if base.frame is not None:
-            raise SQLError(f"cannot override frame specification of window \"{spec.base}\"")
+            raise SQLError(f"cannot override frame specification of window: {spec.base}")
         return ast.WindowSpec(None, base.partition_by, spec.order_by or base.order_by, spec.frame)
 
     def _windows(self, child, core, calls, comp: ExprCompiler, width: int):

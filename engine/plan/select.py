@@ -137,6 +137,12 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
             for n, term in enumerate(order_by, 1):
                 idx = self._compound_order_index(term.expr, names, len(plan.columns))
                 if idx is None:
+                    base = term.expr
+                    while isinstance(base, ast.Collate):
+                        base = base.expr
+                    if isinstance(base, ast.Literal) and isinstance(base.value, int):
+                        raise SQLError(f"{_ordinal(n)} ORDER BY term out of range - should be between 1 "
+                                       f"and {len(plan.columns)}")
                     raise SQLError(f"{_ordinal(n)} ORDER BY term does not match any column in the result set")
                 coll_name, _ = self.compiler(Scope()).collation(term.expr)
                 coll = collation_key_function(coll_name or plan.columns[idx].collation)
@@ -250,7 +256,8 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
             for node in walk(c):
                 if isinstance(node, ast.FunctionCall) and is_aggregate_call(node.name, len(node.args), node.star) \
                         and node.over is None:
-                    raise SQLError(f"misuse of aggregate: {node.name}()")
+                    raise SQLError(f"misuse of aggregate: {node.name}()" if is_agg
+                                   else f"misuse of aggregate function {node.name}()")
         operator = self._join(levels, scope, conjuncts, where_comp)
 
         if is_agg:
@@ -286,7 +293,8 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                     coll_name = columns[target].collation
                 key_fns.append(("out", fn, term, coll_name))
             else:
-                ocomp = self.compiler(post_scope, aggregates=comp.aggregates, aliases=aliases)
+                ocomp = self.compiler(post_scope, aggregates=comp.aggregates, aliases=aliases,
+                                      context="" if is_agg else "ORDER BY")
                 fn = ocomp.compile(target)
                 coll_name, _ = ocomp.collation(target)
                 key_fns.append(("src", fn, term, coll_name))

@@ -121,7 +121,9 @@ class SourcePlanning:
         queue a priority queue; LIMIT/OFFSET apply to the rows produced."""
         parts = _compound_parts(cte.select.body)
         first_rec = next((i for i, (_, body) in enumerate(parts) if _references(body, cte.name)), None)
-        if first_rec is None or first_rec == 0 or parts[first_rec][0] not in ("UNION", "UNION ALL"):
+        if first_rec == 0:
+            raise SQLError(f"circular reference: {cte.name}")
+        if first_rec is None or parts[first_rec][0] not in ("UNION", "UNION ALL"):
             raise SQLError(f"recursive reference in a subquery: {cte.name}")
         anchor_body = parts[0][1]
         for op_name, body in parts[1:first_rec]:

@@ -46,7 +46,8 @@ def test_record_fills_in_what_the_oracle_answers(oracle):
     text, summary = record_text(SOURCE, "a.test", oracle)
     assert (summary.statements, summary.queries, summary.changed) == (3, 2, 3)
     assert summary.problems == []
-    assert "statement error\nSELECT nosuch\n" in text
+    message = oracle.execute("SELECT nosuch").error
+    assert f"statement error {message}\nSELECT nosuch\n" in text
     assert "query IT rowsort\nSELECT a, b FROM t\n----\n1\nNULL\n2\nx\n" in text
     assert "skipif sqlite\nquery I nosort\nSELECT 'not run'\n----\n42\n" in text
     assert "# kept as written\n" in text
@@ -55,6 +56,17 @@ def test_record_fills_in_what_the_oracle_answers(oracle):
     again, summary2 = record_text(text, "a.test", oracle)
     assert again == text and summary2.changed == 0
     assert not parse_slt(text, "a.test").errors
+
+
+def test_recorded_error_messages_are_checked(oracle):
+    from conformance.slt_runner import FileSession, run_parsed
+    text, _ = record_text("statement error\nSELECT nosuch\n", "m.test", oracle)
+    good = run_parsed(parse_slt(text, "m.test"), FileSession("m.test", oracle))
+    assert (good.passed, good.failed) == (1, 0)
+    bad = run_parsed(parse_slt("statement error not the message\nSELECT nosuch\n", "m.test"),
+                     FileSession("m.test", oracle))
+    assert (bad.passed, bad.failed) == (0, 1)
+    assert bad.failures[0].message == "error message differs"
 
 
 def test_a_query_the_oracle_rejects_is_a_problem_and_left_alone(oracle):
