@@ -61,6 +61,7 @@ class Parser(DDLParser):
         self.var_numbers = {}
         self.hex_errors = {}
         self.hex_nodes = []
+        self.hex_min_literals = {}
         self.compile_errors = []
         self.param_seen = False
         self.int64_min_literal = None

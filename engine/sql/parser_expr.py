@@ -71,6 +71,7 @@ class ExprParser(ParserBase):
     nvar: int
     var_numbers: dict
     hex_errors: dict
+    hex_min_literals: dict
     param_seen: bool
 
     # -- public-ish entry points -------------------------------------------
@@ -278,6 +279,9 @@ class ExprParser(ParserBase):
                 if key in self.hex_errors:
                     text = self.hex_errors.pop(key)
                     self.hex_errors[key] = "-" + text
+                elif key in self.hex_min_literals:
+                    self.hex_errors[key] = "-" + self.hex_min_literals[key][1]
+                    self.hex_nodes.append(operand)
                 elif operand is self.int64_min_literal:
                     self.int64_min_literal = None
                     # "-9223372036854775808" is the smallest integer, not a real.
@@ -361,7 +365,12 @@ class ExprParser(ParserBase):
                 return node
             if value >= 1 << 63:
                 value -= 1 << 64
-            return Literal(value)
+            node = Literal(value)
+            if value == -_INT64_MIN_MAGNITUDE:
+                # 0x8000000000000000 is the smallest integer; negating it
+                # would overflow, which sqlite3 reports as a hex literal error.
+                self.hex_min_literals[id(node)] = (node, text)
+            return node
         value = int(text)
         if value < _INT64_MIN_MAGNITUDE:
             return Literal(value)
