@@ -653,6 +653,9 @@ class ExprCompiler:
             return get
         if e.over is not None or name in _WINDOW_ONLY:
             raise SQLError(f"misuse of window function {name}()")
+        outer = self._outer_aggregate(e)
+        if outer is not None:
+            return outer
         if is_aggregate_call(name, len(e.args), e.star):
             # sqlite3 words it "misuse of aggregate: f()" in an ORDER BY of a
             # query that does not aggregate, "misuse of aggregate function f()" elsewhere.
@@ -705,6 +708,22 @@ class ExprCompiler:
             a0, a1 = args
             return lambda row: fn(a0(row), a1(row))
         return lambda row: fn(*[a(row) for a in args])
+
+    def _outer_aggregate(self, e):
+        """An aggregate computed by an enclosing aggregate query, read from its row."""
+        scope = self.scope.parent if self.scope is not None else None
+        while scope is not None:
+            agg_map = getattr(scope, "agg_map", None)
+            if agg_map and e in agg_map:
+                s = self.scope
+                while s is not scope:
+                    s.correlated = True
+                    s = s.parent
+                cell = scope.cell
+                slot = agg_map[e]
+                return lambda row: cell.row[slot]
+            scope = scope.parent
+        return None
 
     def _lazy(self, name, args):
         if name == "iif":

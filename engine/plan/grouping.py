@@ -18,7 +18,7 @@ from .scope import Scope
 class GroupPlanning:
     """Planner methods (mixed into :class:`engine.plan.select.Planner`)."""
 
-    def _collect_aggregates(self, exprs, core) -> list:
+    def _collect_aggregates(self, exprs, core, scope=None) -> list:
         found = []
         seen = set()
         for e in exprs:
@@ -27,7 +27,7 @@ class GroupPlanning:
             for node in walk(e):
                 if isinstance(node, ast.FunctionCall) and node.over is None \
                         and is_aggregate_call(node.name, len(node.args), node.star):
-                    if node not in seen:
+                    if node not in seen and not _computed_outside(node, scope):
                         seen.add(node)
                         found.append(node)
         return found
@@ -197,3 +197,13 @@ class GroupPlanning:
             if units == "RANGE" and (start[1] is not None or end[1] is not None) and len(order) != 1:
                 raise SQLError("RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY expression")
         return WindowDef(partition, order, units, start, end, exclude, calls)
+
+
+def _computed_outside(call, scope) -> bool:
+    """Whether an enclosing aggregate query already computes this call."""
+    s = scope.parent if scope is not None else None
+    while s is not None:
+        if call in (getattr(s, "agg_map", None) or {}):
+            return True
+        s = s.parent
+    return False

@@ -19,7 +19,7 @@ from ..exec.expr import ExprCompiler, Slot, walk
 from ..exec.values import NONE, collation_key_function, equality_key, numeric_affinity_for_compare
 from ..sql import ast
 from .common import QueryPlan, _Level, _nulls, _ordinal, split_conjuncts  # noqa: F401 (re-exported)
-from .grouping import GroupPlanning
+from .grouping import GroupPlanning, _computed_outside
 from .join import JoinPlanning
 from .scope import ColumnInfo, ROWID_NAMES, Scope
 from .sources import SourcePlanning
@@ -245,23 +245,28 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
 
         # Only GROUP BY or an aggregate among the result columns makes an
         # aggregate query; one in HAVING or ORDER BY alone is a misuse.
-        is_agg = bool(core.group_by) or bool(self._collect_aggregates([e for e, _ in results], core))
+        is_agg = bool(core.group_by) or bool(self._collect_aggregates([e for e, _ in results], core, scope))
         if core.having is not None and not is_agg:
             raise SQLError("HAVING clause on a non-aggregate query")
         agg_calls = self._collect_aggregates([e for e, _ in results] + [core.having] +
-                                             [e for e, _ in order_terms], core) if is_agg else []
+                                             [e for e, _ in order_terms], core, scope) if is_agg else []
+        if is_agg:
+            # An aggregate inside a subquery that reads only this query's
+            # columns belongs to this query (lang_aggfunc.html).
+            agg_calls += self._outer_aggregates([e for e, _ in results] + [core.having], scope, agg_calls)
 
         where_comp = self.compiler(scope, aliases=aliases)
         for c in conjuncts:
             for node in walk(c):
                 if isinstance(node, ast.FunctionCall) and is_aggregate_call(node.name, len(node.args), node.star) \
-                        and node.over is None:
+                        and node.over is None and not _computed_outside(node, scope):
                     raise SQLError(f"misuse of aggregate: {node.name}()" if is_agg
                                    else f"misuse of aggregate function {node.name}()")
         operator = self._join(levels, scope, conjuncts, where_comp)
 
         if is_agg:
             operator, post_scope, agg_map = self._aggregate(operator, scope, core, agg_calls, aliases, results)
+            post_scope.agg_map = agg_map
             comp = self.compiler(post_scope, aggregates=agg_map, aliases=aliases)
             if core.having is not None:
                 operator = op.Filter(operator, comp.compile_predicate(core.having))
@@ -333,6 +338,58 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
             operator = op.Strip(op.Sort(operator, op.make_sort_key(terms)))
         operator = self._limit(operator, limit, offset, outer)
         return QueryPlan(columns, operator, correlated)
+
+    def _outer_aggregates(self, exprs, scope: Scope, known) -> list:
+        """Aggregate calls inside subqueries of ``exprs`` whose every column is
+        qualified with a name of this query's FROM (and not of the subquery's)."""
+        names = {s.name.lower() for s in scope.sources if s.name}
+        found = []
+        seen = set(known)
+
+        def visit_select(sel, shadow):
+            stack = [sel]
+            inner = set(shadow)
+            while stack:
+                n = stack.pop()
+                if isinstance(n, ast.TableRef):
+                    inner.add((n.alias or n.name).lower())
+                elif isinstance(n, ast.SubqueryRef) and n.alias:
+                    inner.add(n.alias.lower())
+                if hasattr(n, "__dataclass_fields__"):
+                    for f in n.__dataclass_fields__:
+                        v = getattr(n, f)
+                        for x in (v if isinstance(v, tuple) else (v,)):
+                            if hasattr(x, "__dataclass_fields__"):
+                                stack.append(x)
+                            elif isinstance(x, tuple):
+                                stack.extend(y for y in x if hasattr(y, "__dataclass_fields__"))
+            stack = [sel]
+            while stack:
+                n = stack.pop()
+                if isinstance(n, ast.FunctionCall) and n.over is None and n not in seen \
+                        and is_aggregate_call(n.name, len(n.args), n.star) and n.args:
+                    cols = [c for a in n.args for c in walk(a) if isinstance(c, ast.Column)]
+                    if cols and all(c.table is not None and c.table.lower() in names
+                                    and c.table.lower() not in inner for c in cols):
+                        seen.add(n)
+                        found.append(n)
+                        continue
+                if hasattr(n, "__dataclass_fields__"):
+                    for f in n.__dataclass_fields__:
+                        v = getattr(n, f)
+                        for x in (v if isinstance(v, tuple) else (v,)):
+                            if hasattr(x, "__dataclass_fields__"):
+                                stack.append(x)
+                            elif isinstance(x, tuple):
+                                stack.extend(y for y in x if hasattr(y, "__dataclass_fields__"))
+
+        for e in exprs:
+            if e is None or isinstance(e, Slot):
+                continue
+            for node in walk(e):
+                if isinstance(node, (ast.Subquery, ast.Exists, ast.InSelect)):
+                    visit_select(node.select, set())
+        return found
 
     def _column_name(self, rc: ast.ResultColumn, scope: Scope) -> str:
         if rc.alias is not None:
