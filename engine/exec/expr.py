@@ -286,6 +286,10 @@ class ExprCompiler:
             raise SQLError(f"unsupported operator: {op}")
         return lambda row: fn(fl(row), fr(row))
 
+    def _always_false(self, e) -> bool:
+        return (isinstance(e, ast.Literal) and type(e.value) is int and e.value == 0) \
+            or self._truth_keyword(e) is False
+
     def _truth_keyword(self, e) -> bool | None:
         """True/False when ``e`` is the keyword TRUE/FALSE (not a column)."""
         if isinstance(e, ast.Column) and e.table is None and not e.quoted \
@@ -400,6 +404,10 @@ class ExprCompiler:
                 stack.append(n.left)
             else:
                 terms.append(n)
+        if e.op == "AND" and any(self._always_false(t) for t in terms):
+            # SQLite folds "x AND 0" to 0 while parsing, before names are
+            # checked (sqlite3ExprAnd), so x is never compiled.
+            return _const(0)
         fns = [self.compile(t, d) for t in terms]
         if e.op == "AND":
             def and_(row):

@@ -58,6 +58,9 @@ class _Level:
 
 
 def split_conjuncts(e) -> list:
+    """The terms of an AND chain.  A literal 0 among them makes the whole
+    chain the constant 0, as SQLite folds it while parsing (sqlite3ExprAnd),
+    so the other terms are never compiled."""
     out = []
     stack = [e]
     while stack:
@@ -66,6 +69,8 @@ def split_conjuncts(e) -> list:
             stack.append(n.right)
             stack.append(n.left)
         else:
+            if isinstance(n, ast.Literal) and type(n.value) is int and n.value == 0:
+                return [n]
             out.append(n)
     return out
 
