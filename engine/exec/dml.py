@@ -20,9 +20,9 @@ from ..sql import ast
 from ..storage import btree
 from . import foreign_keys
 from . import operators as op
-from .expr import ExprCompiler, Runtime, Slot
+from .expr import ExprCompiler, Runtime
 from .rowwriter import Conflict, RowWriter, as_rowid, bump_sequence, new_rowid
-from .triggers import RaiseSignal, fire, has_triggers, triggers_for
+from .triggers import fire, has_triggers, triggers_for
 from .values import collation_key_function, truth
 
 
@@ -577,5 +577,3 @@ def _is_referenced(db, table) -> bool:
     """Whether foreign keys may point at the table (the fast clear is then unsafe)."""
     return foreign_keys.enabled(db) and bool(foreign_keys.keys_to(db, table))
 
-
-__all__ = ["insert", "update", "delete", "RaiseSignal", "Slot"]
