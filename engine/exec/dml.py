@@ -152,7 +152,7 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
         if stmt.columns is None:
             raise SQLError(f"table {table.name} has {len(targets)} columns but {width} values were supplied")
         raise SQLError(f"{width} values for {len(targets)} columns")
-    writer = RowWriter(db, table, rt, stmt.conflict, planner.plan_subquery, outer)
+    writer = RowWriter.get(db, table, rt, stmt.conflict, planner.plan_subquery, outer)
     upserts = _Upserts(db, table, stmt.upserts, rt, planner, outer, writer) if stmt.upserts else None
     returning = Returning(planner, table, stmt.returning, outer) if stmt.returning else None
     triggered = has_triggers(db, table.name)
@@ -319,7 +319,7 @@ class _Upserts:
             return None
         row = list(existing)
         _apply_sets(self.table, sets, combined, row)
-        writer = RowWriter(db, self.table, self.writer.rt, None, None, None)
+        writer = RowWriter.get(db, self.table, self.writer.rt, None)
         writer.finish_row(row)
         if not writer.write(row, old_rowid=existing[0]):
             return None
@@ -463,7 +463,7 @@ def update(db, stmt: ast.Update, rt: Runtime, outer=None):
     table = target
     sets = _compile_sets(table, stmt.assignments, comp)
     changed_cols = {c.lower() for a in stmt.assignments for c in a.columns}
-    writer = RowWriter(db, table, rt, stmt.conflict, planner.plan_subquery, outer)
+    writer = RowWriter.get(db, table, rt, stmt.conflict, planner.plan_subquery, outer)
     returning = Returning(planner, table, stmt.returning, outer) if stmt.returning else None
     triggered = has_triggers(db, table.name)
     fk_on = foreign_keys.enabled(db)
@@ -546,7 +546,7 @@ def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
     else:
         rows, _scope, _comp = _rows_to_change(db, planner, table, ref, None, stmt.where, stmt.order_by,
                                               stmt.limit, stmt.offset, outer)
-        writer = RowWriter(db, table, rt, None, planner.plan_subquery, outer)
+        writer = RowWriter.get(db, table, rt, None, planner.plan_subquery, outer)
         lookup = db.row_lookup(table)
         fk_on = foreign_keys.enabled(db)
         count = 0

@@ -42,7 +42,24 @@ class Conflict(Exception):
 
 
 class RowWriter:
-    """Writes rows of one table; ``conflict`` is the statement's OR clause."""
+    """Writes rows of one table; ``conflict`` is the statement's OR clause.
+
+    :meth:`get` reuses a writer while the schema is unchanged: its compiled
+    defaults, CHECKs, generated columns and index keys read nothing a
+    statement binds (they take no parameters and no subqueries)."""
+
+    @classmethod
+    def get(cls, db, table, rt: Runtime, conflict: str | None, plan_subquery=None, outer=None) -> "RowWriter":
+        if outer is not None:
+            return cls(db, table, rt, conflict, plan_subquery, outer)
+        cache = db.__dict__.setdefault("_writers", {})
+        key = (db.schema_generation, table.name.lower(), conflict)
+        writer = cache.get(key)
+        if writer is None:
+            if len(cache) > 64:
+                cache.clear()
+            writer = cache[key] = cls(db, table, rt, conflict, plan_subquery, None)
+        return writer
 
     def __init__(self, db, table, rt: Runtime, conflict: str | None, plan_subquery=None, outer=None):
         self.db = db
