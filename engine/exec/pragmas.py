@@ -75,6 +75,8 @@ def run(db, name: str, arg) -> tuple[list | None, list]:
         rows = _INTROSPECTION[name](db, arg) if arg is not None or name == "foreign_key_check" else []
         return COLUMNS[name], rows
     settings = db.__dict__.setdefault("settings", dict(SETTINGS))
+    if name in _STORAGE_PRAGMAS:
+        return _storage_pragma(db, name, arg, settings)
     if name in SETTINGS:
         if arg is None:
             if name in WRITE_ONLY:
@@ -99,8 +101,6 @@ def run(db, name: str, arg) -> tuple[list | None, list]:
         return [name], [(pager.freelist_count,)]
     if name == "encoding":
         return [name], [("UTF-8",)]
-    if name == "journal_mode":
-        return [name], [("memory" if db.in_memory else "delete",)]
     if name in ("integrity_check", "quick_check"):
         from ..storage.integrity import check_integrity
         roots = [1] + [t.root for t in db.tables.values()] + [i.root for i in db.indexes.values()]
@@ -219,6 +219,52 @@ _INTROSPECTION = {
     "foreign_key_list": _foreign_key_list,
     "foreign_key_check": _foreign_key_check,
 }
+
+
+_STORAGE_PRAGMAS = ("journal_mode", "synchronous", "wal_checkpoint", "wal_autocheckpoint", "cache_size")
+_SYNC_WORDS = {"off": 0, "no": 0, "false": 0, "normal": 1, "on": 1, "yes": 1, "true": 1,
+               "full": 2, "extra": 3}
+
+
+def _storage_pragma(db, name: str, arg, settings):
+    """journal_mode, synchronous, wal_checkpoint, wal_autocheckpoint and
+    cache_size: the pager's settings (pragma.html)."""
+    pager = db.pager
+    if db.in_memory and pager.journal_mode not in ("memory", "off"):
+        pager.journal_mode = "memory"
+    if name == "journal_mode":
+        if arg is not None:
+            mode = str(arg).lower()
+            if db.in_memory and mode not in ("memory", "off"):
+                mode = pager.journal_mode
+            pager.set_journal_mode(mode, in_transaction=db.explicit_txn)
+        return [name], [(pager.journal_mode,)]
+    if name == "synchronous":
+        if arg is None:
+            return [name], [(pager.synchronous,)]
+        if isinstance(arg, str) and not arg.lstrip("-").isdigit():
+            level = _SYNC_WORDS.get(arg.lower(), 1)
+        else:
+            level = int(arg)
+        level = (level + 1) & 7 or 1
+        pager.synchronous = level - 1
+        return None, []
+    if name == "wal_checkpoint":
+        mode = str(arg).upper() if arg is not None else "PASSIVE"
+        return ["busy", "log", "checkpointed"], [pager.checkpoint(mode)]
+    if name == "wal_autocheckpoint":
+        if arg is not None:
+            pager.wal_autocheckpoint = max(0, int(arg)) if not isinstance(arg, str) or \
+                arg.lstrip("-").isdigit() else pager.wal_autocheckpoint
+        return [name], [(pager.wal_autocheckpoint,)]
+    # cache_size: positive is pages, negative is KiB
+    if arg is None:
+        return [name], [(settings[name],)]
+    if not isinstance(arg, str) or arg.lstrip("-").isdigit():
+        settings[name] = int(arg)
+        n = settings[name]
+        pager.cache_size = max(10, n if n >= 0 else (-n * 1024) // max(pager.page_size, 512))
+    return None, []
 
 
 def table_function(db, pragma_name: str):

@@ -38,9 +38,13 @@ from engine.errors import (
     corrupt,
 )
 from engine.storage.journal import JournalWriter, read_journal, super_journal_name
-from engine.storage.vfs import EXCLUSIVE, NONE, PENDING_BYTE, RESERVED, SHARED, VFS
+from engine.storage.vfs import EXCLUSIVE, NONE, PENDING_BYTE, RESERVED, SHARED, VFS, MemoryVFS
+from engine.storage.wal import Wal
 
-__all__ = ["Pager", "HEADER_MAGIC", "SQLITE_VERSION_NUMBER"]
+__all__ = ["Pager", "HEADER_MAGIC", "SQLITE_VERSION_NUMBER", "JOURNAL_MODES"]
+
+JOURNAL_MODES = ("delete", "truncate", "persist", "memory", "off", "wal")
+CHECKPOINT_MODES = ("PASSIVE", "FULL", "RESTART", "TRUNCATE")
 
 HEADER_MAGIC = b"SQLite format 3\x00"
 SQLITE_VERSION_NUMBER = 3040001
@@ -125,6 +129,14 @@ class Pager:
         # page allocated since), recorded at the page's first write.
         self._savepoints: list[tuple[dict, int]] = []
         self.closed = False
+        # Journal modes and durability (pragma.html journal_mode, synchronous).
+        self.journal_mode = "delete"
+        self.synchronous = 2               # OFF=0 NORMAL=1 FULL=2 EXTRA=3
+        self.wal: Wal | None = None
+        self.wal_autocheckpoint = 1000
+        self._checkpoint_due = False
+        self._wal_view = None              # (salt, mx_frame) the clean cache reflects
+        self._memory_journal_vfs = None
 
     @classmethod
     def open(cls, vfs: VFS, path: str, **kwargs) -> "Pager":
@@ -173,10 +185,18 @@ class Pager:
         self._check_open()
         self._lock(SHARED)
         try:
-            self._recover_hot_journal()
+            if self.wal is None:
+                self._recover_hot_journal()
+                self._open_wal_if_present()
+            if self.wal is not None:
+                self._retry(self.wal.begin_read)
+                self._refresh_wal_view()
             self._load_header()
         except BaseException:
-            self.file.unlock(NONE)
+            if self.wal is not None:
+                self.wal.end_read()
+            else:
+                self.file.unlock(NONE)
             raise
         self._in_read = True
 
@@ -184,7 +204,149 @@ class Pager:
         if self._in_write or not self._in_read:
             return
         self._in_read = False
-        self.file.unlock(NONE)
+        if self.wal is not None:
+            self.wal.end_read()
+            if self._checkpoint_due:
+                self._checkpoint_due = False
+                try:
+                    self.checkpoint("PASSIVE")
+                except BusyError:
+                    pass
+        else:
+            self.file.unlock(NONE)
+
+    # ------------------------------------------------------------------
+    # WAL mode (wal.html): the database file keeps a SHARED lock for as
+    # long as the connection uses the WAL, as sqlite3's pager does.
+
+    def _open_wal_if_present(self) -> None:
+        wal_path = self.path + "-wal"
+        size = self.file.size()
+        if size == 0:
+            if self.vfs.exists(wal_path) and not self.readonly:
+                self.vfs.delete(wal_path)     # a WAL beside an empty database is stale
+            return
+        head = self.file.read(0, 20)
+        if self.vfs.exists(wal_path) or (len(head) == 20 and head[:16] == HEADER_MAGIC and head[19] == 2):
+            self._start_wal()
+
+    def _start_wal(self) -> None:
+        wal = Wal(self.vfs, self.path, self.file, readonly=self.readonly)
+        wal.synchronous = self.synchronous
+        self.wal = wal
+        self.journal_mode = "wal"
+        self._wal_view = None
+        self.drop_cache()
+
+    def _refresh_wal_view(self) -> None:
+        """Drop cached pages that newer frames replaced since our last snapshot."""
+        hdr = self.wal.hdr
+        view = (hdr.salt, hdr.mx_frame)
+        old = self._wal_view
+        if old == view:
+            return
+        if old is not None and old[0] == view[0] and old[1] <= view[1] and self.wal.read_lock > 0:
+            for pgno in self.wal.pages_changed_since(old[1]):
+                self._clean.pop(pgno, None)
+            self.node_cache.clear()
+        else:
+            self._clean.clear()
+            self.node_cache.clear()
+        self._wal_view = view
+
+    def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int, int]:
+        """PRAGMA wal_checkpoint(mode): sqlite3's (busy, log, checkpointed)."""
+        mode = mode.upper()
+        if mode not in CHECKPOINT_MODES:
+            mode = "PASSIVE"
+        if self.wal is None:
+            return 0, -1, -1
+        if self._in_write:
+            from engine.errors import LockedError
+            raise LockedError("database table is locked")
+        reading = self._in_read
+        if reading:
+            self._in_read = False
+            self.wal.end_read()
+        self.wal.synchronous = self.synchronous
+
+        def busy_wait(fn) -> bool:
+            def attempt():
+                if not fn():
+                    raise BusyError("database is locked")
+            try:
+                self._retry(attempt)
+                return True
+            except BusyError:
+                return False
+        try:
+            return self.wal.checkpoint(mode, self._page_size, busy_wait)
+        finally:
+            if reading:
+                self.begin_read()
+
+    def set_journal_mode(self, mode: str, *, in_transaction: bool = False) -> str:
+        """PRAGMA journal_mode=mode; returns the mode now in force."""
+        mode = mode.lower()
+        old = self.journal_mode
+        if mode not in JOURNAL_MODES or mode == old:
+            return old
+        if mode == "wal" or old == "wal":
+            if in_transaction or self._in_write:
+                raise SQLError("cannot change %s wal mode from within a transaction"
+                               % ("into" if mode == "wal" else "out of"))
+            if self.readonly:
+                return old
+            reading = self._in_read
+            if mode == "wal":
+                if reading:
+                    self.end_read()
+                self._set_format_version(2)
+                self._lock(SHARED)
+                self._start_wal()
+            else:
+                if reading:
+                    self._in_read = False
+                    self.wal.end_read()
+                try:
+                    self.file.lock(EXCLUSIVE)
+                except BusyError:
+                    self.file.unlock(SHARED)
+                    if reading:
+                        self.begin_read()
+                    raise
+                try:
+                    self.wal.synchronous = self.synchronous
+                    self.wal.checkpoint("PASSIVE", self._page_size, lambda fn: bool(fn()))
+                    self.wal.close(delete=True)
+                finally:
+                    self.wal = None
+                    self.file.unlock(NONE)
+                self.journal_mode = mode
+                self.drop_cache()
+                self._set_format_version(1)
+            if reading:
+                self.begin_read()
+            return mode
+        if old in ("persist", "truncate") and mode in ("delete", "off", "memory"):
+            if self.vfs.exists(self.journal_path) and not self._in_write \
+                    and not self.file.check_reserved_lock():
+                self.vfs.delete(self.journal_path)
+        self.journal_mode = mode
+        return mode
+
+    def _set_format_version(self, version: int) -> None:
+        """Write bytes 18 and 19 of the header (1: rollback journal, 2: WAL)."""
+        self.begin_write()
+        try:
+            page1 = bytearray(self.get(1))
+            if page1[OFF_WRITE_VERSION] != version or page1[OFF_READ_VERSION] != version:
+                page1[OFF_WRITE_VERSION] = page1[OFF_READ_VERSION] = version
+                self.write(1, page1)
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
 
     def _check_open(self) -> None:
         if self.closed:
@@ -198,14 +360,21 @@ class Pager:
     def _load_header(self) -> None:
         f = self.file
         size = f.size()
-        hdr = f.read(0, 100)
-        snapshot = (hdr[24:40], size)
-        if snapshot != self._snapshot:
-            self._clean.clear()
-            self.node_cache.clear()
-        self._snapshot = snapshot
+        wal = self.wal
+        frame = wal.find_frame(1) if wal is not None else 0
+        if frame:
+            hdr = wal.read_frame(frame, wal.hdr.page_size)[:100]
+        else:
+            hdr = f.read(0, 100)
+        if wal is None:
+            snapshot = (hdr[24:40], size)
+            if snapshot != self._snapshot:
+                self._clean.clear()
+                self.node_cache.clear()
+            self._snapshot = snapshot
         self._write_refused = None
-        if size == 0:
+        wal_pages = wal.db_size if wal is not None and wal.hdr.mx_frame else 0
+        if size == 0 and not wal_pages:
             self._page_count = 0
             self._page_size = self._usable = self._new_page_size
             return
@@ -229,24 +398,15 @@ class Pager:
             raise NotADatabaseError("file is not a database")
         if _U32.unpack_from(hdr, OFF_SCHEMA_FORMAT)[0] > 4:
             raise SQLError("unsupported file format")
-        if hdr[OFF_WRITE_VERSION] == 2 or hdr[OFF_READ_VERSION] == 2:
-            wal = self.path + "-wal"
-            if self.vfs.exists(wal):
-                wf = self.vfs.open(wal, create=False, readonly=True)
-                try:
-                    busy_wal = wf.size() > 0
-                finally:
-                    wf.close()
-                if busy_wal:
-                    raise SQLError("unsupported file format: WAL mode databases are not supported")
-            self._write_refused = "unsupported file format: WAL mode databases are read-only here"
-        elif hdr[OFF_WRITE_VERSION] > 2:
+        if hdr[OFF_WRITE_VERSION] > 2:
             self._write_refused = "attempt to write a readonly database"
         if _U32.unpack_from(hdr, OFF_AUTOVACUUM)[0]:
             self._write_refused = "unsupported file format: auto_vacuum databases are read-only here"
         file_pages = -(-size // page_size)
         in_header = _U32.unpack_from(hdr, OFF_DB_SIZE)[0]
-        if in_header and hdr[24:28] == hdr[92:96]:
+        if wal_pages:
+            count = wal_pages
+        elif in_header and hdr[24:28] == hdr[92:96]:
             if in_header > file_pages:
                 raise corrupt("in-header database size exceeds the file")
             count = in_header
@@ -327,13 +487,13 @@ class Pager:
             # Already reading: waiting here could deadlock with another
             # writer waiting for our SHARED lock to go, so SQLite does not.
             self._check_writable()
-            self.file.lock(RESERVED)
+            self._writer_lock()
         else:
             def attempt():
                 self.begin_read()
                 try:
                     self._check_writable()
-                    self.file.lock(RESERVED)
+                    self._writer_lock()
                 except BaseException:
                     self.end_read()
                     raise
@@ -354,6 +514,12 @@ class Pager:
         else:
             self._orig_counter = _U32.unpack_from(self.get(1), OFF_CHANGE_COUNTER)[0]
 
+    def _writer_lock(self) -> None:
+        if self.wal is not None:
+            self.wal.begin_write()
+        else:
+            self.file.lock(RESERVED)
+
     def _check_writable(self) -> None:
         if self.readonly:
             raise ReadOnlyError("attempt to write a readonly database")
@@ -368,7 +534,12 @@ class Pager:
         self._dirty = {}
         self._journaled = set()
         self._journal = None
-        if self._read_before_write:
+        if self.wal is not None:
+            self.wal.end_write()
+            self._in_read = True
+            if not self._read_before_write:
+                self.end_read()
+        elif self._read_before_write:
             self._in_read = True
             self.file.unlock(SHARED)
         else:
@@ -381,6 +552,9 @@ class Pager:
             if self._orig_page_count == 0:
                 self._page_count = 0
             self._finish_write()
+            return
+        if self.wal is not None:
+            self._commit_wal()
             return
         page1 = bytearray(self.get(1))
         counter = (self._orig_counter + 1) & 0xFFFFFFFF
@@ -420,6 +594,29 @@ class Pager:
         self._snapshot = (bytes(page1[24:40]), self.file.size())
         self._finish_write()
 
+    def _commit_wal(self) -> None:
+        # In WAL mode sqlite3 keeps the change counter; the in-header size
+        # follows the database (btree.c does that as pages are allocated).
+        page1 = self.get(1)
+        if _U32.unpack_from(page1, OFF_DB_SIZE)[0] != self._page_count or page1[24:28] != page1[92:96]:
+            page1 = bytearray(page1)
+            _U32.pack_into(page1, OFF_DB_SIZE, self._page_count)
+            page1[92:96] = page1[24:28]
+            self.write(1, page1)
+        wal = self.wal
+        wal.synchronous = self.synchronous
+        pages = sorted(self._dirty.items())
+        wal.write_frames(pages, self._page_count, self._page_size)
+        cache = self._clean
+        for pgno, data in pages:
+            cache[pgno] = data
+        while len(cache) > self.cache_size:
+            cache.popitem(last=False)
+        self._wal_view = (wal.hdr.salt, wal.hdr.mx_frame)
+        if self.wal_autocheckpoint > 0 and wal.hdr.mx_frame >= self.wal_autocheckpoint:
+            self._checkpoint_due = True
+        self._finish_write()
+
     def _abandon(self) -> None:
         self.drop_cache()
         self._in_write = False
@@ -436,6 +633,13 @@ class Pager:
             return
         journal = self._journal
         self._journal = None
+        if self.wal is not None:
+            self.node_cache.clear()
+            self._page_count = self._orig_page_count
+            for pgno in self._dirty:
+                self._clean.pop(pgno, None)
+            self._finish_write()
+            return
         if self._db_written and journal is not None:
             journal.close()
             jf = self.vfs.open(self.journal_path, create=False)
@@ -463,9 +667,32 @@ class Pager:
             if self._in_write:
                 self.rollback()
             self.end_read()
+            if self.wal is not None:
+                self._close_wal()
         finally:
             self.closed = True
             self.file.close()
+
+    def _close_wal(self) -> None:
+        """The last connection checkpoints and deletes the WAL and -shm
+        (sqlite3WalClose); it knows it is last when it gets EXCLUSIVE."""
+        wal = self.wal
+        delete = False
+        try:
+            if not self.readonly:
+                try:
+                    self.file.lock(EXCLUSIVE)
+                    wal.synchronous = self.synchronous
+                    busy, _log, _done = wal.checkpoint("PASSIVE", self._page_size, lambda fn: bool(fn()))
+                    delete = not busy
+                except BusyError:
+                    pass
+        finally:
+            self.wal = None
+            try:
+                wal.close(delete=delete)
+            finally:
+                self.file.unlock(NONE)
 
     # ------------------------------------------------------------------
     # Pages
@@ -508,7 +735,11 @@ class Pager:
         if pgno < 1 or pgno > self._page_count:
             raise corrupt(f"page {pgno} out of range 1..{self._page_count}")
         ps = self._page_size
-        data = self.file.read((pgno - 1) * ps, ps)
+        frame = self.wal.find_frame(pgno) if self.wal is not None else 0
+        if frame:
+            data = self.wal.read_frame(frame, ps)
+        else:
+            data = self.file.read((pgno - 1) * ps, ps)
         if len(data) < ps:
             data = data + bytes(ps - len(data))
         cache = self._clean
@@ -529,7 +760,7 @@ class Pager:
             level = self._savepoints[-1]
             if pgno not in level[0]:
                 level[0][pgno] = self.get(pgno) if pgno <= level[1] else None
-        if pgno not in self._journaled:
+        if pgno not in self._journaled and self.wal is None:
             if pgno <= self._orig_page_count:
                 original = self._clean.get(pgno)
                 if original is None:

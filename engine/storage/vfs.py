@@ -155,6 +155,10 @@ class VFS:
         """Random bytes (journal nonces); a fault VFS may make them repeatable."""
         return os.urandom(n)
 
+    def open_shm(self, db_path: str) -> "ShmHandle":
+        """The WAL-index shared memory of ``db_path`` (its ``-shm`` file)."""
+        raise NotImplementedError
+
 
 # ---------------------------------------------------------------------------
 # In-process lock arbitration (SQLite's unixInodeInfo logic)
@@ -290,6 +294,205 @@ class _LockingHandle:
 
     def _after_full_unlock(self) -> None:
         pass
+
+
+# ---------------------------------------------------------------------------
+# WAL-index shared memory (walformat.html section 2: the -shm file and its
+# eight lock slots at byte 120, the "DMS" byte at 128)
+
+SHM_NLOCK = 8
+SHM_LOCK_BASE = 120
+SHM_DMS = SHM_LOCK_BASE + SHM_NLOCK
+
+
+class _ShmNode:
+    """One -shm file as this process sees it: the bytes (or the descriptor
+    that reaches them) and which handles hold which lock slots."""
+
+    def __init__(self, key):
+        self.key = key
+        self.mutex = threading.RLock()
+        self.n_shared = [0] * SHM_NLOCK
+        self.exclusive = [None] * SHM_NLOCK   # the handle holding it
+        self.handles = 0
+        self.data = bytearray()               # memory VFSes only
+        self.fd = -1                          # OS VFS only
+        self.os = _OSLocks()
+
+
+class ShmHandle:
+    """One connection's use of a wal-index.  Reads and writes go to the
+    shared bytes at once (sqlite3 maps the file; we use pread/pwrite on the
+    same file, which the kernel keeps coherent with the mapping)."""
+
+    def __init__(self, node: _ShmNode, on_close):
+        self._node = node
+        self._shared = set()
+        self._excl = set()
+        self._on_close = on_close
+        self.closed = False
+
+    # bytes -------------------------------------------------------------
+    def read(self, offset: int, n: int) -> bytes:
+        node = self._node
+        if node.fd >= 0:
+            try:
+                data = os.pread(node.fd, n, offset)
+            except OSError as exc:
+                raise _io_error(exc, SQLITE_IOERR_READ) from None
+        else:
+            data = bytes(node.data[offset:offset + n])
+        if len(data) < n:
+            data += bytes(n - len(data))
+        return data
+
+    def write(self, offset: int, data: bytes) -> None:
+        node = self._node
+        if node.fd >= 0:
+            try:
+                end = offset + len(data)
+                if os.fstat(node.fd).st_size < end:
+                    # Grow in whole 32 KiB regions as sqlite3 maps them.
+                    os.ftruncate(node.fd, -(-end // 32768) * 32768)
+                os.pwrite(node.fd, data, offset)
+            except OSError as exc:
+                raise _io_error(exc, SQLITE_IOERR_WRITE) from None
+        else:
+            buf = node.data
+            end = offset + len(data)
+            if end > len(buf):
+                buf.extend(bytes(-(-end // 32768) * 32768 - len(buf)))
+            buf[offset:end] = data
+
+    # locks (non-blocking; False means busy) ------------------------------
+    def lock_shared(self, slot: int) -> bool:
+        node = self._node
+        with node.mutex:
+            if slot in self._shared or slot in self._excl:
+                return True
+            if node.exclusive[slot] is not None:
+                return False
+            if node.n_shared[slot] == 0 and not node.os.set(fcntl.F_RDLCK, SHM_LOCK_BASE + slot, 1):
+                return False
+            node.n_shared[slot] += 1
+            self._shared.add(slot)
+            return True
+
+    def lock_exclusive(self, slot: int, n: int = 1) -> bool:
+        node = self._node
+        with node.mutex:
+            slots = range(slot, slot + n)
+            if all(s in self._excl for s in slots):
+                return True
+            for s in slots:
+                if (node.exclusive[s] not in (None, self)) or node.n_shared[s]:
+                    return False
+            if not node.os.set(fcntl.F_WRLCK, SHM_LOCK_BASE + slot, n):
+                return False
+            for s in slots:
+                node.exclusive[s] = self
+                self._excl.add(s)
+            return True
+
+    def unlock(self, slot: int, n: int = 1) -> None:
+        node = self._node
+        with node.mutex:
+            for s in range(slot, slot + n):
+                if s in self._excl:
+                    self._excl.discard(s)
+                    node.exclusive[s] = None
+                    node.os.set(fcntl.F_UNLCK, SHM_LOCK_BASE + s, 1)
+                elif s in self._shared:
+                    self._shared.discard(s)
+                    node.n_shared[s] -= 1
+                    if node.n_shared[s] == 0:
+                        node.os.set(fcntl.F_UNLCK, SHM_LOCK_BASE + s, 1)
+
+    def holds_exclusive(self, slot: int) -> bool:
+        return slot in self._excl
+
+    def close(self, delete: bool = False) -> None:
+        if self.closed:
+            return
+        for s in list(self._excl) + list(self._shared):
+            self.unlock(s)
+        self.closed = True
+        self._on_close(self, delete)
+
+
+class _ShmRegistry:
+    """The -shm nodes of this process, keyed by file (like unixShmNode)."""
+
+    def __init__(self):
+        self.nodes: dict = {}
+        self.mutex = threading.Lock()
+
+    def open_os(self, db_path: str) -> ShmHandle:
+        path = db_path + "-shm"
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError:
+            raise CantOpenError("unable to open database file") from None
+        with self.mutex:
+            st = os.fstat(fd)
+            key = (st.st_dev, st.st_ino)
+            node = self.nodes.get(key)
+            if node is not None:
+                os.close(fd)           # the node's descriptor carries our locks
+                node.handles += 1
+                return ShmHandle(node, self._closed)
+            node = _ShmNode(key)
+            node.fd = fd
+            node.path = path
+            node.os = _FcntlLocks(fd)
+            # The "dead man switch": the first connection of all processes
+            # gets the byte exclusively and starts the wal-index afresh.
+            if node.os.set(fcntl.F_WRLCK, SHM_DMS, 1):
+                try:
+                    os.ftruncate(fd, 0)
+                except OSError:
+                    pass
+            if not node.os.set(fcntl.F_RDLCK, SHM_DMS, 1):
+                os.close(fd)
+                raise _busy()
+            node.handles = 1
+            self.nodes[key] = node
+            return ShmHandle(node, self._closed)
+
+    def open_memory(self, db_path: str) -> ShmHandle:
+        with self.mutex:
+            node = self.nodes.get(db_path)
+            if node is None:
+                node = self.nodes[db_path] = _ShmNode(db_path)
+            node.handles += 1
+            return ShmHandle(node, self._closed)
+
+    def _closed(self, handle: ShmHandle, delete: bool) -> None:
+        node = handle._node
+        with self.mutex:
+            node.handles -= 1
+            if node.handles > 0:
+                return
+            if self.nodes.get(node.key) is node:
+                del self.nodes[node.key]
+            if node.fd >= 0:
+                if delete:
+                    try:
+                        os.unlink(node.path)
+                    except OSError:
+                        pass
+                try:
+                    os.close(node.fd)
+                except OSError:
+                    pass
+                node.fd = -1
+
+    def forget_all(self) -> None:
+        with self.mutex:
+            self.nodes.clear()
+
+
+_os_shm = _ShmRegistry()
 
 
 # ---------------------------------------------------------------------------
@@ -453,6 +656,9 @@ class OSVFS(VFS):
     def exists(self, path: str) -> bool:
         return os.path.exists(path)
 
+    def open_shm(self, db_path: str) -> ShmHandle:
+        return _os_shm.open_os(db_path)
+
     def sync_directory(self, path: str) -> None:
         directory = os.path.dirname(os.path.abspath(path)) or "."
         try:
@@ -523,6 +729,10 @@ class MemoryVFS(VFS):
 
     def __init__(self):
         self.files: dict[str, _MemoryData] = {}
+        self.shm = _ShmRegistry()
+
+    def open_shm(self, db_path: str) -> ShmHandle:
+        return self.shm.open_memory(db_path)
 
     def open(self, path: str, *, create: bool = True, readonly: bool = False) -> MemoryFile:
         store = self.files.get(path)

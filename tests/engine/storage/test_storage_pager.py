@@ -190,17 +190,21 @@ def test_utf16_database_is_refused(dbpath):
 
 
 @requires_sqlite3
-def test_wal_database_without_wal_file_is_readable_but_not_writable(dbpath):
+def test_wal_database_without_wal_file_opens_in_wal_mode(dbpath):
     sqlite(dbpath, "PRAGMA journal_mode = WAL; CREATE TABLE t(a); INSERT INTO t VALUES (5);")
     assert not os.path.exists(dbpath + "-wal")
     pager = Pager.open(OSVFS(), dbpath)
     pager.begin_read()
+    assert pager.journal_mode == "wal"
     assert [decode_record(p) for _, p in TableCursor(pager, 2).scan()] == [(5,)]
     pager.end_read()
-    with pytest.raises(SQLError, match="unsupported file format"):
-        pager.begin_write()
-    assert not pager.in_read
+    pager.begin_write()
+    TableCursor(pager, 2).insert(2, encode_record((6,)))
+    pager.commit()
+    assert os.path.getsize(dbpath + "-wal") > 0
+    assert sqlite_out(dbpath, "SELECT a FROM t;") == "5\n6"
     pager.close()
+    assert not os.path.exists(dbpath + "-wal")
 
 
 def test_in_header_size_rules(dbpath):
