@@ -273,6 +273,7 @@ class Database:
             self.pager.begin_write()
 
     def _end_statement(self, ok: bool) -> None:
+        self.pager.note_statement_end()
         if self.explicit_txn:
             return
         if self.pager.in_write:

@@ -53,7 +53,7 @@ class JournalWriter:
     """Appends original page images to a new journal file (one segment)."""
 
     def __init__(self, vfs: VFS, path: str, page_size: int, initial_pages: int,
-                 sector_size: int = DEFAULT_SECTOR_SIZE):
+                 sector_size: int = DEFAULT_SECTOR_SIZE, *, synchronous: int = 2):
         self.vfs = vfs
         self.path = path
         self.page_size = page_size
@@ -64,10 +64,17 @@ class JournalWriter:
         self.file: VFSFile = vfs.open(path, create=True)
         self.file.truncate(0)
         self.synced_count = -1
-        # Magic and nRec stay zero until sync(): an unsynced journal is never hot.
+        self.synchronous = synchronous
+        # With syncs on, magic and nRec stay zero until sync(): an unsynced
+        # journal is never hot.  synchronous=OFF writes the magic at once with
+        # nRec 0xFFFFFFFF ("records run to the end of the file").
         header = bytearray(self.sector_size)
-        _HDR.pack_into(header, 0, bytes(8), 0, self.nonce, initial_pages,
-                       self.sector_size, page_size)
+        if synchronous:
+            _HDR.pack_into(header, 0, bytes(8), 0, self.nonce, initial_pages,
+                           self.sector_size, page_size)
+        else:
+            _HDR.pack_into(header, 0, JOURNAL_MAGIC, 0xFFFFFFFF, self.nonce, initial_pages,
+                           self.sector_size, page_size)
         self.file.write(0, bytes(header))
         self._dir_synced = False
 
@@ -80,7 +87,11 @@ class JournalWriter:
         """Make the records durable, then mark the segment valid and sync again."""
         if self.synced_count == self.count:
             return
-        self.file.sync()
+        if not self.synchronous:
+            self.synced_count = self.count
+            return
+        if self.synchronous >= 2:
+            self.file.sync()
         self.file.write(0, JOURNAL_MAGIC + _U32.pack(self.count))
         self.file.sync()
         if not self._dir_synced:

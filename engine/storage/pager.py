@@ -137,6 +137,11 @@ class Pager:
         self._checkpoint_due = False
         self._wal_view = None              # (salt, mx_frame) the clean cache reflects
         self._memory_journal_vfs = None
+        self._leaving_wal = False
+        # Whether a statement has ended inside the current read transaction:
+        # until one has, nothing was observed and the snapshot may be renewed
+        # while waiting for the write lock (sqlite3's busy handler case).
+        self._observed = False
 
     @classmethod
     def open(cls, vfs: VFS, path: str, **kwargs) -> "Pager":
@@ -199,6 +204,11 @@ class Pager:
                 self.file.unlock(NONE)
             raise
         self._in_read = True
+        self._observed = False
+
+    def note_statement_end(self) -> None:
+        """Called by the connection as each statement ends."""
+        self._observed = True
 
     def end_read(self) -> None:
         if self._in_write or not self._in_read:
@@ -227,7 +237,7 @@ class Pager:
                 self.vfs.delete(wal_path)     # a WAL beside an empty database is stale
             return
         head = self.file.read(0, 20)
-        if self.vfs.exists(wal_path) or (len(head) == 20 and head[:16] == HEADER_MAGIC and head[19] == 2):
+        if self.vfs.exists(wal_path) or (not self._leaving_wal and len(head) == 20 and head[:16] == HEADER_MAGIC and head[19] == 2):
             self._start_wal()
 
     def _start_wal(self) -> None:
@@ -324,7 +334,11 @@ class Pager:
                     self.file.unlock(NONE)
                 self.journal_mode = mode
                 self.drop_cache()
-                self._set_format_version(1)
+                self._leaving_wal = True
+                try:
+                    self._set_format_version(1)
+                finally:
+                    self._leaving_wal = False
             if reading:
                 self.begin_read()
             return mode
@@ -483,11 +497,40 @@ class Pager:
             return
         self._check_open()
         self._read_before_write = self._in_read
-        if self._in_read:
+        if self._in_read and self._observed:
             # Already reading: waiting here could deadlock with another
             # writer waiting for our SHARED lock to go, so SQLite does not.
             self._check_writable()
             self._writer_lock()
+        elif self._in_read:
+            # The read began with this statement: like a transaction that
+            # starts by writing, wait for the lock with a fresh snapshot.
+            cookie = self._header_u32(OFF_SCHEMA_COOKIE)
+            self._check_writable()
+
+            def attempt():
+                if not self._in_read:
+                    self.begin_read()
+                    if self._header_u32(OFF_SCHEMA_COOKIE) != cookie:
+                        self._retry_stop = True
+                try:
+                    self._writer_lock()
+                except BusyError:
+                    self._in_read = True
+                    self.end_read()
+                    raise
+            self._retry_stop = False
+            try:
+                self._retry(attempt)
+            finally:
+                if not self._in_read:
+                    self.begin_read()
+            if self._retry_stop:
+                # The schema changed while we waited: the statement was
+                # planned against the old one.
+                self._abandon_write_lock()
+                from engine.errors import SchemaError
+                raise SchemaError("database schema has changed")
         else:
             def attempt():
                 self.begin_read()
@@ -513,6 +556,12 @@ class Pager:
             self._orig_counter = 0
         else:
             self._orig_counter = _U32.unpack_from(self.get(1), OFF_CHANGE_COUNTER)[0]
+
+    def _abandon_write_lock(self) -> None:
+        if self.wal is not None:
+            self.wal.end_write()
+        else:
+            self.file.unlock(SHARED)
 
     def _writer_lock(self) -> None:
         if self.wal is not None:
@@ -563,10 +612,10 @@ class Pager:
         _U32.pack_into(page1, OFF_VERSION_VALID_FOR, counter)
         _U32.pack_into(page1, OFF_VERSION_NUMBER, SQLITE_VERSION_NUMBER)
         self.write(1, page1)
-        if self._journal is None:
-            self._journal = JournalWriter(self.vfs, self.journal_path, self._page_size,
-                                          self._orig_page_count)
-        self._journal.sync()
+        if self._journal is None and self.journal_mode != "off":
+            self._journal = self._new_journal()
+        if self._journal is not None:
+            self._journal.sync()
         self._lock(EXCLUSIVE)        # BusyError here leaves the transaction open
         try:
             f = self.file
@@ -576,8 +625,9 @@ class Pager:
                 f.write((pgno - 1) * ps, self._dirty[pgno])
             if f.size() > self._page_count * ps:
                 f.truncate(self._page_count * ps)
-            f.sync()
-            self._journal.close_and_delete()
+            if self.synchronous:
+                f.sync()
+            self._finish_journal(self._journal)
         except BaseException:
             try:
                 self.rollback()
@@ -593,6 +643,36 @@ class Pager:
             cache.popitem(last=False)
         self._snapshot = (bytes(page1[24:40]), self.file.size())
         self._finish_write()
+
+    def _new_journal(self) -> JournalWriter:
+        vfs = self.vfs
+        if self.journal_mode == "memory":
+            if self._memory_journal_vfs is None:
+                self._memory_journal_vfs = MemoryVFS()
+            vfs = self._memory_journal_vfs
+        return JournalWriter(vfs, self.journal_path, self._page_size, self._orig_page_count,
+                             synchronous=self.synchronous)
+
+    def _finish_journal(self, journal) -> None:
+        """End a transaction's journal the way its journal_mode says (the
+        commit point of a rollback-journal transaction)."""
+        if journal is None:
+            return
+        mode = self.journal_mode
+        if mode == "truncate":
+            journal.file.truncate(0)
+            if self.synchronous >= 2:
+                journal.file.sync()
+            journal.close()
+        elif mode == "persist":
+            journal.file.write(0, bytes(28))
+            if self.synchronous:
+                journal.file.sync()
+            journal.close()
+        else:
+            journal.close_and_delete()
+            if self.synchronous >= 3 and mode != "memory":
+                self.vfs.sync_directory(self.journal_path)
 
     def _commit_wal(self) -> None:
         # In WAL mode sqlite3 keeps the change counter; the in-header size
@@ -641,18 +721,13 @@ class Pager:
             self._finish_write()
             return
         if self._db_written and journal is not None:
-            journal.close()
-            jf = self.vfs.open(self.journal_path, create=False)
-            try:
-                contents = read_journal(jf, hot=True)
-            finally:
-                jf.close()
+            contents = read_journal(journal.file, hot=True)
             if contents.valid:
                 self._lock(EXCLUSIVE)
                 self._playback(contents)
-            self.vfs.delete(self.journal_path)
+            self._finish_journal(journal)
         elif journal is not None:
-            journal.close_and_delete()
+            self._finish_journal(journal)
         self.node_cache.clear()
         self._page_count = self._orig_page_count
         if self._db_written:
@@ -760,7 +835,7 @@ class Pager:
             level = self._savepoints[-1]
             if pgno not in level[0]:
                 level[0][pgno] = self.get(pgno) if pgno <= level[1] else None
-        if pgno not in self._journaled and self.wal is None:
+        if pgno not in self._journaled and self.wal is None and self.journal_mode != "off":
             if pgno <= self._orig_page_count:
                 original = self._clean.get(pgno)
                 if original is None:
@@ -768,8 +843,7 @@ class Pager:
                     if len(original) < self._page_size:
                         original += bytes(self._page_size - len(original))
                 if self._journal is None:
-                    self._journal = JournalWriter(self.vfs, self.journal_path,
-                                                  self._page_size, self._orig_page_count)
+                    self._journal = self._new_journal()
                 self._journal.append(pgno, original)
             self._journaled.add(pgno)
             self._clean.pop(pgno, None)

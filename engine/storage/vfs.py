@@ -767,37 +767,42 @@ class FaultFile(MemoryFile):
         self._fault_vfs = vfs
 
     def write(self, offset: int, data: bytes) -> None:
-        self._fault_vfs._operation("write", self.path)
+        self._fault_vfs._operation("write", self.path, offset, len(data))
         self._fault_vfs._pending.setdefault(self.path, []).append((offset, bytes(data)))
         super().write(offset, data)
 
     def truncate(self, size: int) -> None:
-        self._fault_vfs._operation("truncate", self.path)
+        self._fault_vfs._operation("truncate", self.path, size, 0)
         self._fault_vfs._pending.setdefault(self.path, []).append((size, None))
         super().truncate(size)
 
     def sync(self) -> None:
-        self._fault_vfs._operation("sync", self.path)
+        self._fault_vfs._operation("sync", self.path, 0, 0)
         self._fault_vfs._synced[self.path] = bytes(self._store.data)
         self._fault_vfs._pending.pop(self.path, None)
 
     def read(self, offset: int, n: int) -> bytes:
-        self._fault_vfs._operation("read", self.path)
+        self._fault_vfs._operation("read", self.path, offset, n)
         return super().read(offset, n)
 
 
 class FaultVFS(MemoryVFS):
-    """A memory VFS that can crash on the N-th matching operation and then
-    show the files as a power loss would leave them.
+    """A recording memory VFS for crash injection.
 
+    Every operation is listed in :attr:`log` as ``(op, path, offset, length)``
+    (op: open, read, write, truncate, sync, delete, dirsync).
     ``crash_at(n, op="write", path_suffix="")`` arms a crash at the n-th
-    (1-based) ``op`` ("write", "sync", "truncate", "read", "delete" or "any")
-    on a file whose name ends with ``path_suffix``; from then on every
-    operation raises :class:`SimulatedCrash`.  ``power_loss(keep)`` then
-    rewinds each file to its last synced image plus the unsynced writes
-    ``keep`` selects ("none", "all", or a callable ``(path, index) -> bool``),
-    drops every lock, and disarms the VFS.  File creation and deletion are
-    treated as durable at once.
+    (1-based) matching operation ("write", "sync", "truncate", "read",
+    "delete", "any", or a tuple of these) on a file whose name ends with
+    ``path_suffix``; that operation and every later one raise
+    :class:`SimulatedCrash`, which stops the engine as a power cut would.
+
+    :meth:`durable_images` gives the files as they would be found after a
+    power cut at that moment: each file's last synced image, plus whichever
+    unsynced writes ``keep`` selects ("none", "all", or a callable
+    ``(path, index) -> bool``).  :meth:`power_loss` makes those images the
+    files' contents, drops every lock and the shared memory, and disarms the
+    VFS.  File creation and deletion are taken as durable at once.
     """
 
     def __init__(self):
@@ -807,16 +812,21 @@ class FaultVFS(MemoryVFS):
         self._arm = None
         self.crashed = False
         self.counts: dict[str, int] = {}
+        self.log: list[tuple[str, str, int, int]] = []
+        self.recording = True
 
-    def crash_at(self, n: int, op: str = "write", path_suffix: str = "") -> None:
-        self._arm = [n, op, path_suffix]
+    def crash_at(self, n: int, op="write", path_suffix: str = "") -> None:
+        ops = (op,) if isinstance(op, str) else tuple(op)
+        self._arm = [n, ops, path_suffix]
 
-    def _operation(self, op: str, path: str) -> None:
+    def _operation(self, op: str, path: str, offset: int = 0, length: int = 0) -> None:
         if self.crashed:
             raise SimulatedCrash(f"{op} after crash")
         self.counts[op] = self.counts.get(op, 0) + 1
+        if self.recording:
+            self.log.append((op, path, offset, length))
         arm = self._arm
-        if arm and (arm[1] in (op, "any")) and path.endswith(arm[2]):
+        if arm and (op in arm[1] or "any" in arm[1]) and path.endswith(arm[2]):
             arm[0] -= 1
             if arm[0] <= 0:
                 self.crashed = True
@@ -831,6 +841,8 @@ class FaultVFS(MemoryVFS):
                 raise CantOpenError("unable to open database file")
             store = self.files[path] = _MemoryData(path)
             self._synced[path] = b""
+        if self.recording:
+            self.log.append(("open", path, 0, 0))
         return FaultFile(self, path, store, readonly)
 
     def delete(self, path: str) -> None:
@@ -839,8 +851,18 @@ class FaultVFS(MemoryVFS):
         self._synced.pop(path, None)
         self._pending.pop(path, None)
 
-    def power_loss(self, keep="none") -> None:
-        for path, store in self.files.items():
+    def sync_directory(self, path: str) -> None:
+        self._operation("dirsync", path)
+
+    def open_shm(self, db_path: str) -> ShmHandle:
+        if self.crashed:
+            raise SimulatedCrash("shm after crash")
+        return super().open_shm(db_path)
+
+    def durable_images(self, keep="none") -> dict[str, bytes]:
+        """What each file would hold after a power cut now."""
+        images = {}
+        for path in self.files:
             image = bytearray(self._synced.get(path, b""))
             for i, (offset, data) in enumerate(self._pending.get(path, [])):
                 if keep == "all" or (callable(keep) and keep(path, i)):
@@ -850,10 +872,17 @@ class FaultVFS(MemoryVFS):
                         if offset > len(image):
                             image.extend(bytes(offset - len(image)))
                         image[offset:offset + len(data)] = data
-            store.data = image
+            images[path] = bytes(image)
+        return images
+
+    def power_loss(self, keep="none") -> None:
+        for path, image in self.durable_images(keep).items():
+            store = self.files[path]
+            store.data = bytearray(image)
             store.inode = _Inode(path)
-            self._synced[path] = bytes(image)
+            self._synced[path] = image
         self._pending.clear()
+        self.shm = _ShmRegistry()
         self._arm = None
         self.crashed = False
 

@@ -343,8 +343,9 @@ class Wal:
     # ------------------------------------------------------------------
     # Read transactions (walTryBeginRead)
 
-    def begin_read(self) -> bool:
-        """Take a snapshot.  Returns True when it differs from the last one."""
+    def begin_read(self, use_wal: bool = False) -> bool:
+        """Take a snapshot.  Returns True when it differs from the last one.
+        ``use_wal`` forbids read mark 0 (reading the database file only)."""
         if self.read_lock >= 0:
             return False
         shm = self.shm
@@ -354,7 +355,7 @@ class Wal:
             hdr = self._current_header()
             backfill, marks = self._ckpt_info()
             got = -1
-            if hdr.mx_frame == backfill and shm.lock_shared(LOCK_READ(0)):
+            if not use_wal and hdr.mx_frame == backfill and shm.lock_shared(LOCK_READ(0)):
                 got = 0
             else:
                 best, best_i = 0, 0
@@ -446,7 +447,7 @@ class Wal:
 
     def _restart_if_checkpointed(self) -> None:
         """walRestartLog: start the WAL over when every frame is in the
-        database and no reader uses it."""
+        database and no reader uses it; then read at a real mark."""
         if self.read_lock != 0:
             return
         backfill, _marks = self._ckpt_info()
@@ -455,6 +456,9 @@ class Wal:
                 self._restart_header()
             finally:
                 self.shm.unlock(LOCK_READ(1), NREADER - 1)
+        self.shm.unlock(LOCK_READ(0))
+        self.read_lock = -1
+        self.begin_read(use_wal=True)
 
     def _restart_header(self) -> None:
         hdr = self.hdr
@@ -520,27 +524,6 @@ class Wal:
         self._write_index_header(new)
         self.hdr = new
         self._sync_local_index(new)
-        if self.read_lock == 0:
-            # A reader at mark 0 ignores the WAL; move to a real mark now that it has frames.
-            self._move_read_mark(new)
-
-    def _move_read_mark(self, hdr: WalHeader) -> None:
-        shm = self.shm
-        shm.unlock(LOCK_READ(0))
-        self.read_lock = -1
-        for i in range(1, NREADER):
-            if shm.lock_exclusive(LOCK_READ(i)):
-                self._set_read_mark(i, hdr.mx_frame)
-                shm.unlock(LOCK_READ(i))
-            _b, marks = self._ckpt_info()
-            if marks[i] <= hdr.mx_frame and marks[i] != READMARK_NOT_USED and shm.lock_shared(LOCK_READ(i)):
-                if self._ckpt_info()[1][i] == marks[i]:
-                    self.read_lock = i
-                    return
-                shm.unlock(LOCK_READ(i))
-        # No slot: keep a consistent view by reading at mark 0 again (safe:
-        # we hold WRITE, nobody can checkpoint past our frames).
-        raise BusyError("database is locked")
 
     # ------------------------------------------------------------------
     # Checkpoints (walCheckpoint)
@@ -617,12 +600,10 @@ class Wal:
             self.file.sync()
         latest: dict[int, int] = {}
         for frame in range(backfill + 1, safe + 1):
-            pgno = self._pgnos[frame - 1]
-            if pgno <= hdr.n_page or safe != hdr.mx_frame:
-                latest[pgno] = frame
+            latest[self._pgnos[frame - 1]] = frame
         db = self.db_file
         for pgno in sorted(latest):
-            if safe == hdr.mx_frame and pgno > hdr.n_page:
+            if pgno > hdr.n_page:
                 continue
             db.write((pgno - 1) * page_size, self.read_frame(latest[pgno], page_size))
         if safe == hdr.mx_frame:
