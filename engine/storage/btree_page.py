@@ -358,5 +358,10 @@ def index_key(pager, node: Node, i: int) -> tuple:
     """The decoded key of cell ``i`` of an index node (cached on the node)."""
     key = node.keys[i]
     if key is None:
-        key = node.keys[i] = decode_record(cell_payload(pager, node.cells[i], node.ptype))
+        key = decode_record(cell_payload(pager, node.cells[i], node.ptype))
+        if not key:
+            # Every index record ends with at least one key column (the rowid
+            # or the primary key); an empty one can only come from damage.
+            raise corrupt(f"empty index record on page {node.pgno}")
+        node.keys[i] = key
     return key
