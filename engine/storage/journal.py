@@ -10,8 +10,8 @@ spill), and in its default synchronous=FULL mode writes a segment's magic and
 nRec only when that segment is synced, so an unsynced tail segment reads as
 "no magic" and ends playback.
 
-:class:`JournalWriter` writes a journal the same way (one segment; magic and
-nRec written between two syncs at commit).  :func:`read_journal` parses any
+:class:`JournalWriter` writes a journal the same way (a segment per sync;
+magic and nRec written between two syncs).  :func:`read_journal` parses any
 journal SQLite or we wrote and yields the page records that a rollback must
 restore, following SQLite's rules: stop at the first invalid header, a record
 with page number 0 or the lock-byte page, or (for hot journals) a bad
@@ -50,7 +50,13 @@ def _power_of_two(n: int, lo: int, hi: int) -> bool:
 
 
 class JournalWriter:
-    """Appends original page images to a new journal file (one segment)."""
+    """Appends original page images to a new journal file.
+
+    Each sync closes the current segment (its magic and nRec are written
+    then); records appended after it go into a new segment that starts on
+    the next sector boundary, as sqlite3 does when it spills the cache in
+    the middle of a transaction.  With synchronous=OFF there is one segment
+    whose nRec is 0xFFFFFFFF ("to the end of the file")."""
 
     def __init__(self, vfs: VFS, path: str, page_size: int, initial_pages: int,
                  sector_size: int = DEFAULT_SECTOR_SIZE, *, synchronous: int = 2):
@@ -60,44 +66,57 @@ class JournalWriter:
         self.sector_size = max(sector_size, 512)
         self.initial_pages = initial_pages
         self.nonce = _U32.unpack(vfs.randomness(4))[0]
-        self.count = 0
+        self.count = 0                 # records in the whole journal
         self.file: VFSFile = vfs.open(path, create=True)
         self.file.truncate(0)
-        self.synced_count = -1
         self.synchronous = synchronous
-        # With syncs on, magic and nRec stay zero until sync(): an unsynced
-        # journal is never hot.  synchronous=OFF writes the magic at once with
-        # nRec 0xFFFFFFFF ("records run to the end of the file").
-        header = bytearray(self.sector_size)
-        if synchronous:
-            _HDR.pack_into(header, 0, bytes(8), 0, self.nonce, initial_pages,
-                           self.sector_size, page_size)
-        else:
-            _HDR.pack_into(header, 0, JOURNAL_MAGIC, 0xFFFFFFFF, self.nonce, initial_pages,
-                           self.sector_size, page_size)
-        self.file.write(0, bytes(header))
         self._dir_synced = False
+        self._segment_at = 0           # offset of the open segment's header
+        self._segment_count = 0        # records in the open segment
+        self._segment_open = False
+        self._end = 0                  # where the next record goes
+        self._open_segment(0)
+
+    def _open_segment(self, offset: int) -> None:
+        # With syncs on, magic and nRec stay zero until sync(): an unsynced
+        # segment is never played back.
+        header = bytearray(self.sector_size)
+        if self.synchronous:
+            _HDR.pack_into(header, 0, bytes(8), 0, self.nonce, self.initial_pages,
+                           self.sector_size, self.page_size)
+        else:
+            _HDR.pack_into(header, 0, JOURNAL_MAGIC, 0xFFFFFFFF, self.nonce, self.initial_pages,
+                           self.sector_size, self.page_size)
+        self.file.write(offset, bytes(header))
+        self._segment_at = offset
+        self._segment_count = 0
+        self._segment_open = True
+        self._end = offset + self.sector_size
 
     def append(self, pgno: int, page: bytes) -> None:
+        if not self._segment_open:
+            sector = self.sector_size
+            self._open_segment(-(-self._end // sector) * sector)
         rec = _U32.pack(pgno) + page + _U32.pack(journal_checksum(self.nonce, page))
-        self.file.write(self.sector_size + self.count * (self.page_size + 8), rec)
+        self.file.write(self._end, rec)
+        self._end += len(rec)
+        self._segment_count += 1
         self.count += 1
 
     def sync(self) -> None:
         """Make the records durable, then mark the segment valid and sync again."""
-        if self.synced_count == self.count:
-            return
         if not self.synchronous:
-            self.synced_count = self.count
+            return
+        if not self._segment_open:
             return
         if self.synchronous >= 2:
             self.file.sync()
-        self.file.write(0, JOURNAL_MAGIC + _U32.pack(self.count))
+        self.file.write(self._segment_at, JOURNAL_MAGIC + _U32.pack(self._segment_count))
         self.file.sync()
         if not self._dir_synced:
             self.vfs.sync_directory(self.path)
             self._dir_synced = True
-        self.synced_count = self.count
+        self._segment_open = False
 
     def close(self) -> None:
         self.file.close()

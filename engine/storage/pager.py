@@ -19,8 +19,9 @@ Life of a connection's transactions::
 Pages are ``bytes`` objects.  ``get`` returns the same object for as long as
 the page stays cached unchanged, which lets the b-tree layer cache parsed pages
 in :attr:`Pager.node_cache` keyed by identity.  Clean pages live in an LRU
-bounded by ``cache_size``; dirty pages stay in memory until commit (no cache
-spill yet).  Every byte goes through the VFS.
+bounded by ``cache_size``; dirty pages stay in memory until commit, or until
+they outnumber the cache, when they spill to the database file behind a
+synced journal (rollback modes).  Every byte goes through the VFS.
 """
 
 from __future__ import annotations
@@ -849,8 +850,31 @@ class Pager:
             self._clean.pop(pgno, None)
         data = bytes(data)
         self._dirty[pgno] = data
+        self._clean.pop(pgno, None)     # a spill may have cached an older image
         self._modified = True
+        if len(self._dirty) > self.cache_size and self.wal is None and self.journal_mode != "off":
+            self._spill()
         return data
+
+    def _spill(self) -> None:
+        """Cache spill (atomiccommit.html 6.3): a transaction with more dirty
+        pages than the cache writes them to the database early, after the
+        journal holding their originals is synced.  The journal is hot from
+        then on, so a crash still rolls the transaction back."""
+        if self._journal is None:
+            self._journal = self._new_journal()
+        try:
+            self.file.lock(EXCLUSIVE)
+        except BusyError:
+            return                      # readers are active: keep the pages in memory
+        self._journal.sync()
+        f = self.file
+        ps = self._page_size
+        self._db_written = True
+        for pgno in sorted(self._dirty):
+            f.write((pgno - 1) * ps, self._dirty[pgno])
+        self._dirty = {}
+        self.node_cache.clear()
 
     # ------------------------------------------------------------------
     # Savepoints: undo part of a write transaction (lang_savepoint.html;
