@@ -954,6 +954,23 @@ class Pager:
         self._modified = True
         return pgno
 
+    def truncate_pages(self, count: int) -> None:
+        """Shrink the database to ``count`` pages (VACUUM); the file is cut
+        at commit."""
+        if not self._in_write:
+            raise InternalEngineError("truncate outside a write transaction")
+        if count < self._page_count:
+            for pgno in [p for p in self._dirty if p > count]:
+                if self._savepoints:
+                    level = self._savepoints[-1]
+                    if pgno not in level[0]:
+                        level[0][pgno] = self._dirty[pgno] if pgno <= level[1] else None
+                del self._dirty[pgno]
+            for pgno in [p for p in self._clean if p > count]:
+                del self._clean[pgno]
+            self._page_count = max(1, count)
+            self._modified = True
+
     def _check_freelist_page(self, pgno: int) -> None:
         if pgno < 2 or pgno > self._page_count or pgno == self.lock_byte_page:
             raise corrupt(f"freelist page {pgno} out of range")
