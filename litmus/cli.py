@@ -5,6 +5,7 @@
     litmus conform  run sqllogictest files against a target
     litmus report   turn a result file into Markdown, HTML or JUnit
     litmus gate     judge result files against ci/gate.yaml and the baseline
+    litmus fuzz     a differential fuzzing campaign (litmus reduce, litmus corpus too)
     litmus shell    an interactive SQL shell on the engine
 
 Every verb reports a problem with its input on one line and exit status 2;
@@ -19,8 +20,9 @@ import sys
 
 def build_parser() -> argparse.ArgumentParser:
     from conformance import cli as conform_cli
-    from reports import cli as reports_cli
     from engine import shell
+    from fuzz import cli as fuzz_cli
+    from reports import cli as reports_cli
 
     from . import job
 
@@ -32,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_parser(sub)
     conform_cli.add_parser(sub)
     reports_cli.add_parser(sub)
+    fuzz_cli.add_parsers(sub)
     shell.add_parser(sub)
     return parser
 
