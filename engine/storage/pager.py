@@ -3,18 +3,26 @@
 Implements fileformat2.html sections 1.2-1.5 (pages, the 100-byte header, the
 lock-byte page, the freelist) and the rollback-journal commit protocol of
 atomiccommit.html (sections 3 and 4) with the locking protocol of
-lockingv3.html (sections 4-5), in journal_mode=DELETE.
+lockingv3.html (sections 4-5), in journal_mode DELETE, TRUNCATE, PERSIST,
+MEMORY and OFF, and the journal_mode=WAL protocol of wal.html through
+:mod:`engine.storage.wal`; ``synchronous`` (pragma.html) chooses the syncs.
 
-Life of a connection's transactions::
+Life of a connection's transactions (rollback modes)::
 
     begin_read()   SHARED lock; roll back a hot journal; re-read the header
                    and drop the cache if another connection changed the file
     begin_write()  RESERVED lock; page writes journal the original page first
     commit()       journal synced (records, then magic+nRec, then directory),
                    EXCLUSIVE lock, pages written, database synced, journal
-                   deleted (the commit point), lock back to SHARED or NONE
+                   deleted/truncated/zeroed (the commit point), lock back
+                   to SHARED or NONE
     rollback()     drop the dirty pages (or play the journal back if the
-                   database file was already touched), delete the journal
+                   database file was already touched), end the journal
+
+In WAL mode the database file keeps a SHARED lock while the connection is
+open; ``begin_read`` takes a WAL snapshot (a read mark), ``begin_write``
+the WAL's WRITE lock, ``commit`` appends frames, and the last connection to
+close checkpoints and deletes the WAL and -shm files.
 
 Pages are ``bytes`` objects.  ``get`` returns the same object for as long as
 the page stays cached unchanged, which lets the b-tree layer cache parsed pages
@@ -40,12 +48,9 @@ from engine.errors import (
 )
 from engine.storage.journal import JournalWriter, read_journal, super_journal_name
 from engine.storage.vfs import EXCLUSIVE, NONE, PENDING_BYTE, RESERVED, SHARED, VFS, MemoryVFS
-from engine.storage.wal import Wal
+from engine.storage.pager_wal import CHECKPOINT_MODES, JOURNAL_MODES, WalMode
 
-__all__ = ["Pager", "HEADER_MAGIC", "SQLITE_VERSION_NUMBER", "JOURNAL_MODES"]
-
-JOURNAL_MODES = ("delete", "truncate", "persist", "memory", "off", "wal")
-CHECKPOINT_MODES = ("PASSIVE", "FULL", "RESTART", "TRUNCATE")
+__all__ = ["Pager", "HEADER_MAGIC", "SQLITE_VERSION_NUMBER", "JOURNAL_MODES", "CHECKPOINT_MODES"]
 
 HEADER_MAGIC = b"SQLite format 3\x00"
 SQLITE_VERSION_NUMBER = 3040001
@@ -94,7 +99,7 @@ def new_database_page1(page_size: int) -> bytes:
     return bytes(page)
 
 
-class Pager:
+class Pager(WalMode):
     """One connection's view of one database file."""
 
     def __init__(self, vfs: VFS, path: str, *, readonly: bool = False,
@@ -133,7 +138,7 @@ class Pager:
         # Journal modes and durability (pragma.html journal_mode, synchronous).
         self.journal_mode = "delete"
         self.synchronous = 2               # OFF=0 NORMAL=1 FULL=2 EXTRA=3
-        self.wal: Wal | None = None
+        self.wal = None                    # engine.storage.wal.Wal in WAL mode
         self.wal_autocheckpoint = 1000
         self._checkpoint_due = False
         self._wal_view = None              # (salt, mx_frame) the clean cache reflects
@@ -225,143 +230,6 @@ class Pager:
                     pass
         else:
             self.file.unlock(NONE)
-
-    # ------------------------------------------------------------------
-    # WAL mode (wal.html): the database file keeps a SHARED lock for as
-    # long as the connection uses the WAL, as sqlite3's pager does.
-
-    def _open_wal_if_present(self) -> None:
-        wal_path = self.path + "-wal"
-        size = self.file.size()
-        if size == 0:
-            if self.vfs.exists(wal_path) and not self.readonly:
-                self.vfs.delete(wal_path)     # a WAL beside an empty database is stale
-            return
-        head = self.file.read(0, 20)
-        if self.vfs.exists(wal_path) or (not self._leaving_wal and len(head) == 20 and head[:16] == HEADER_MAGIC and head[19] == 2):
-            self._start_wal()
-
-    def _start_wal(self) -> None:
-        wal = Wal(self.vfs, self.path, self.file, readonly=self.readonly)
-        wal.synchronous = self.synchronous
-        self.wal = wal
-        self.journal_mode = "wal"
-        self._wal_view = None
-        self.drop_cache()
-
-    def _refresh_wal_view(self) -> None:
-        """Drop cached pages that newer frames replaced since our last snapshot."""
-        hdr = self.wal.hdr
-        view = (hdr.salt, hdr.mx_frame)
-        old = self._wal_view
-        if old == view:
-            return
-        if old is not None and old[0] == view[0] and old[1] <= view[1] and self.wal.read_lock > 0:
-            for pgno in self.wal.pages_changed_since(old[1]):
-                self._clean.pop(pgno, None)
-            self.node_cache.clear()
-        else:
-            self._clean.clear()
-            self.node_cache.clear()
-        self._wal_view = view
-
-    def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int, int]:
-        """PRAGMA wal_checkpoint(mode): sqlite3's (busy, log, checkpointed)."""
-        mode = mode.upper()
-        if mode not in CHECKPOINT_MODES:
-            mode = "PASSIVE"
-        if self.wal is None:
-            return 0, -1, -1
-        if self._in_write:
-            from engine.errors import LockedError
-            raise LockedError("database table is locked")
-        reading = self._in_read
-        if reading:
-            self._in_read = False
-            self.wal.end_read()
-        self.wal.synchronous = self.synchronous
-
-        def busy_wait(fn) -> bool:
-            def attempt():
-                if not fn():
-                    raise BusyError("database is locked")
-            try:
-                self._retry(attempt)
-                return True
-            except BusyError:
-                return False
-        try:
-            return self.wal.checkpoint(mode, self._page_size, busy_wait)
-        finally:
-            if reading:
-                self.begin_read()
-
-    def set_journal_mode(self, mode: str, *, in_transaction: bool = False) -> str:
-        """PRAGMA journal_mode=mode; returns the mode now in force."""
-        mode = mode.lower()
-        old = self.journal_mode
-        if mode not in JOURNAL_MODES or mode == old:
-            return old
-        if mode == "wal" or old == "wal":
-            if in_transaction or self._in_write:
-                raise SQLError("cannot change %s wal mode from within a transaction"
-                               % ("into" if mode == "wal" else "out of"))
-            if self.readonly:
-                return old
-            reading = self._in_read
-            if mode == "wal":
-                if reading:
-                    self.end_read()
-                self._set_format_version(2)
-                self._lock(SHARED)
-                self._start_wal()
-            else:
-                if reading:
-                    self._in_read = False
-                    self.wal.end_read()
-                try:
-                    self.file.lock(EXCLUSIVE)
-                except BusyError:
-                    self.file.unlock(SHARED)
-                    if reading:
-                        self.begin_read()
-                    raise
-                try:
-                    self.wal.synchronous = self.synchronous
-                    self.wal.checkpoint("PASSIVE", self._page_size, lambda fn: bool(fn()))
-                    self.wal.close(delete=True)
-                finally:
-                    self.wal = None
-                    self.file.unlock(NONE)
-                self.journal_mode = mode
-                self.drop_cache()
-                self._leaving_wal = True
-                try:
-                    self._set_format_version(1)
-                finally:
-                    self._leaving_wal = False
-            if reading:
-                self.begin_read()
-            return mode
-        if old in ("persist", "truncate") and mode in ("delete", "off", "memory"):
-            if self.vfs.exists(self.journal_path) and not self._in_write \
-                    and not self.file.check_reserved_lock():
-                self.vfs.delete(self.journal_path)
-        self.journal_mode = mode
-        return mode
-
-    def _set_format_version(self, version: int) -> None:
-        """Write bytes 18 and 19 of the header (1: rollback journal, 2: WAL)."""
-        self.begin_write()
-        try:
-            page1 = bytearray(self.get(1))
-            if page1[OFF_WRITE_VERSION] != version or page1[OFF_READ_VERSION] != version:
-                page1[OFF_WRITE_VERSION] = page1[OFF_READ_VERSION] = version
-                self.write(1, page1)
-            self.commit()
-        except BaseException:
-            self.rollback()
-            raise
 
     def _check_open(self) -> None:
         if self.closed:
@@ -675,29 +543,6 @@ class Pager:
             if self.synchronous >= 3 and mode != "memory":
                 self.vfs.sync_directory(self.journal_path)
 
-    def _commit_wal(self) -> None:
-        # In WAL mode sqlite3 keeps the change counter; the in-header size
-        # follows the database (btree.c does that as pages are allocated).
-        page1 = self.get(1)
-        if _U32.unpack_from(page1, OFF_DB_SIZE)[0] != self._page_count or page1[24:28] != page1[92:96]:
-            page1 = bytearray(page1)
-            _U32.pack_into(page1, OFF_DB_SIZE, self._page_count)
-            page1[92:96] = page1[24:28]
-            self.write(1, page1)
-        wal = self.wal
-        wal.synchronous = self.synchronous
-        pages = sorted(self._dirty.items())
-        wal.write_frames(pages, self._page_count, self._page_size)
-        cache = self._clean
-        for pgno, data in pages:
-            cache[pgno] = data
-        while len(cache) > self.cache_size:
-            cache.popitem(last=False)
-        self._wal_view = (wal.hdr.salt, wal.hdr.mx_frame)
-        if self.wal_autocheckpoint > 0 and wal.hdr.mx_frame >= self.wal_autocheckpoint:
-            self._checkpoint_due = True
-        self._finish_write()
-
     def _abandon(self) -> None:
         self.drop_cache()
         self._in_write = False
@@ -748,27 +593,6 @@ class Pager:
         finally:
             self.closed = True
             self.file.close()
-
-    def _close_wal(self) -> None:
-        """The last connection checkpoints and deletes the WAL and -shm
-        (sqlite3WalClose); it knows it is last when it gets EXCLUSIVE."""
-        wal = self.wal
-        delete = False
-        try:
-            if not self.readonly:
-                try:
-                    self.file.lock(EXCLUSIVE)
-                    wal.synchronous = self.synchronous
-                    busy, _log, _done = wal.checkpoint("PASSIVE", self._page_size, lambda fn: bool(fn()))
-                    delete = not busy
-                except BusyError:
-                    pass
-        finally:
-            self.wal = None
-            try:
-                wal.close(delete=delete)
-            finally:
-                self.file.unlock(NONE)
 
     # ------------------------------------------------------------------
     # Pages

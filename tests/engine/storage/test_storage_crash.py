@@ -7,7 +7,6 @@ integrity_check must say ok.  Both journal modes."""
 
 from __future__ import annotations
 
-import os
 import random
 
 import pytest

@@ -16,7 +16,6 @@ import time
 import pytest
 
 import engine
-from engine.errors import BusyError
 from engine.storage.vfs import FaultVFS
 from engine.storage.wal import WAL_MAGIC, read_wal_frames, wal_checksum
 
