@@ -17,7 +17,7 @@ import json
 import multiprocessing
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from targets import OK, open_target
@@ -53,7 +53,7 @@ class CampaignConfig:
     stop_after: int | None = None
 
     def to_json(self) -> dict:
-        d = {k: v for k, v in asdict(self).items() if k != "failure_filter"}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "failure_filter"}
         d["oracles"] = list(self.oracles)
         d["without"] = list(self.without)
         return d

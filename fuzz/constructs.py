@@ -126,7 +126,7 @@ _PATTERNS = {
     "transactions": r"^\s*(?:BEGIN|COMMIT|END|ROLLBACK)\b",
     "savepoints": r"^\s*(?:SAVEPOINT|RELEASE)\b|\bROLLBACK\s+TO\b",
     "pragmas": r"\bPRAGMA\b|\bpragma_\w+\(",
-    "joins": r"\bJOIN\b|\bFROM\s+[^()]*?,",
+    "joins": r"\bJOIN\b|\bFROM\s+(?:(?!\b(?:WHERE|GROUP|ORDER|LIMIT|HAVING|WINDOW|UNION|EXCEPT|INTERSECT|RETURNING)\b)[^()])*?,",
     "outer_joins": r"\b(?:LEFT|RIGHT|FULL)\s+(?:OUTER\s+)?JOIN\b",
     "natural_using": r"\bNATURAL\b|\bUSING\s*\(",
     "subqueries": r"\(\s*SELECT\b|\bEXISTS\b",

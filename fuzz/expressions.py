@@ -19,14 +19,15 @@ would turn the outer query into an aggregate one with bare columns).
 from __future__ import annotations
 
 from .context import EMPTY, Gen, Scope, chance, integer, pick
-from .values import ANY, INTEGERS, TEXTS
+from .values import ANY, INTEGERS, NUMERIC_LITERALS, TEXT_LITERALS, TEXTS
 
 # kind -> the construct that switches it off
 _KIND_CONSTRUCT = {
     "between": "between_in", "in_list": "between_in", "like": "like_glob", "case": "case",
     "cast": "cast", "collate": "collations", "func": "functions", "json": "json",
     "date": "datetime", "math": "math", "printf": "printf", "scalar_sub": "subqueries",
-    "in_sub": "subqueries", "exists": "subqueries", "agg": "aggregates",
+    "in_sub": "subqueries", "exists": "subqueries", "agg": "aggregates", "text_func": "functions",
+    "num_func": "functions",
 }
 
 # Weighted by repetition; leaves first (simplest).
@@ -35,7 +36,8 @@ _COMPOUND = (
     "cmp", "arith", "logic", "cmp", "func", "arith", "isnull", "not", "neg", "concat",
     "between", "in_list", "like", "case", "cast", "collate", "func", "bit", "chain",
     "cmp", "distinct_from", "json", "date", "math", "printf", "logic", "chain",
-    "scalar_sub", "in_sub", "exists",
+    "scalar_sub", "in_sub", "exists", "arith", "func", "arith", "cast", "like", "text_func",
+    "text_func", "num_func", "cmp",
 )
 _AGG_KINDS = ("agg", "agg", "agg", "agg")
 
@@ -122,7 +124,21 @@ def _cmp(draw, g, scope, depth):
 
 
 def _arith(draw, g, scope, depth):
-    return f"({_operand(draw, g, scope, depth)} {pick(draw, _ARITH)} {_operand(draw, g, scope, depth)})"
+    return f"({_number(draw, g, scope, depth)} {pick(draw, _ARITH)} {_number(draw, g, scope, depth)})"
+
+
+def _number(draw, g, scope, depth):
+    """An operand for arithmetic: mostly a column or a number."""
+    if chance(draw, 45):
+        return pick(draw, NUMERIC_LITERALS)
+    return _operand(draw, g, scope, depth)
+
+
+def _text(draw, g, scope, depth):
+    """An operand for a string function: mostly a column or text."""
+    if chance(draw, 45):
+        return pick(draw, TEXT_LITERALS)
+    return _operand(draw, g, scope, depth)
 
 
 def _bit(draw, g, scope, depth):
@@ -188,7 +204,7 @@ _PATTERNS = ("'a%'", "'%'", "'_'", "'A%'", "'%b%'", "'a_c'", "'%a'", "''", "'abc
 
 
 def _like(draw, g, scope, depth):
-    subject = _operand(draw, g, scope, depth)
+    subject = _text(draw, g, scope, depth)
     op = pick(draw, ("LIKE", "NOT LIKE", "GLOB", "NOT GLOB", "LIKE"))
     pattern = pick(draw, _PATTERNS) if chance(draw, 70) else _operand(draw, g, scope, depth)
     escape = ""
@@ -230,15 +246,16 @@ def _collate(draw, g, scope, depth):
 # z a tiny integer literal (zeroblob), p a LIKE/GLOB pattern, s the
 # escape character.
 _CORE = (
-    ("abs", "e"), ("coalesce", "ee"), ("ifnull", "ee"), ("length", "e"), ("lower", "e"),
-    ("upper", "e"), ("typeof", "e"), ("substr", "en"), ("substr", "enn"), ("nullif", "ee"),
-    ("iif", "eee"), ("trim", "e"), ("trim", "ee"), ("ltrim", "e"), ("rtrim", "ee"),
-    ("replace", "eee"), ("instr", "ee"), ("hex", "e"), ("quote", "e"), ("round", "e"),
-    ("round", "en"), ("min", "ee"), ("max", "ee"), ("min", "eee"), ("max", "eee"),
-    ("coalesce", "eee"), ("char", "n"), ("char", "nn"), ("unicode", "e"), ("likely", "e"),
-    ("unlikely", "e"), ("zeroblob", "z"), ("sign", "e"), ("glob", "pe"), ("like", "pe"),
-    ("like", "pes"), ("substring", "enn"), ("last_insert_rowid", ""), ("changes", ""),
-    ("total_changes", ""), ("ltrim", "ee"), ("rtrim", "e"), ("length", "e"),
+    ("abs", "x"), ("coalesce", "ee"), ("ifnull", "ee"), ("length", "t"), ("lower", "t"),
+    ("upper", "t"), ("typeof", "e"), ("substr", "tn"), ("substr", "tnn"), ("nullif", "ee"),
+    ("iif", "eee"), ("trim", "t"), ("trim", "tt"), ("ltrim", "t"), ("rtrim", "tt"),
+    ("replace", "ttt"), ("instr", "tt"), ("hex", "e"), ("quote", "e"), ("round", "x"),
+    ("round", "xn"), ("min", "ee"), ("max", "ee"), ("min", "eee"), ("max", "eee"),
+    ("coalesce", "eee"), ("char", "n"), ("char", "nn"), ("unicode", "t"), ("likely", "e"),
+    ("unlikely", "e"), ("zeroblob", "z"), ("sign", "x"), ("glob", "pt"), ("like", "pt"),
+    ("like", "pts"), ("substring", "tnn"), ("last_insert_rowid", ""), ("changes", ""),
+    ("total_changes", ""), ("ltrim", "tt"), ("rtrim", "t"), ("length", "e"), ("upper", "e"),
+    ("lower", "e"), ("round", "e"),
 )
 _CORE_DETERMINISTIC = tuple(f for f in _CORE if f[0] not in ("last_insert_rowid", "changes", "total_changes"))
 _MATH = (
@@ -256,6 +273,10 @@ def _args(draw, g, scope, depth, kinds: str) -> str:
     for k in kinds:
         if k == "e":
             out.append(_operand(draw, g, scope, depth))
+        elif k == "t":
+            out.append(_text(draw, g, scope, depth))
+        elif k == "x":
+            out.append(_number(draw, g, scope, depth))
         elif k == "n":
             out.append(pick(draw, _SMALL) if chance(draw, 75) else _operand(draw, g, scope, depth))
         elif k == "z":
@@ -265,6 +286,34 @@ def _args(draw, g, scope, depth, kinds: str) -> str:
         else:
             out.append("'\\'")
     return ", ".join(out)
+
+
+_TEXT_FUNCS = (
+    ("upper", "t"), ("lower", "t"), ("length", "t"), ("substr", "tn"), ("substr", "tnn"),
+    ("trim", "t"), ("ltrim", "tt"), ("rtrim", "t"), ("replace", "ttt"), ("instr", "tt"),
+    ("hex", "t"), ("quote", "t"), ("unicode", "t"), ("typeof", "t"), ("like", "pt"),
+    ("glob", "pt"), ("substring", "tn"), ("rtrim", "tt"), ("trim", "tt"), ("char", "x"),
+)
+_NUM_FUNCS = (
+    ("abs", "x"), ("round", "x"), ("round", "xn"), ("sign", "x"), ("max", "xx"), ("min", "xx"),
+    ("max", "xxx"), ("min", "xxx"), ("coalesce", "xx"), ("ifnull", "xx"), ("nullif", "xx"),
+    ("typeof", "x"), ("quote", "x"), ("floor", "x"), ("ceil", "x"), ("trunc", "x"), ("mod", "xx"),
+    ("iif", "xxx"), ("hex", "x"), ("printf", "fx"),
+)
+
+
+def _text_func(draw, g, scope, depth):
+    name, kinds = pick(draw, _TEXT_FUNCS)
+    return f"{name}({_args(draw, g, scope, depth, kinds)})"
+
+
+def _num_func(draw, g, scope, depth):
+    name, kinds = pick(draw, _NUM_FUNCS)
+    if name in ("floor", "ceil", "trunc", "mod") and not g.on("math"):
+        name, kinds = "abs", "x"
+    if name == "printf":
+        return f"printf({pick(draw, _PRINTF_FORMATS)}, {_number(draw, g, scope, depth)})"
+    return f"{name}({_args(draw, g, scope, depth, kinds)})"
 
 
 def _func(draw, g, scope, depth):
@@ -431,7 +480,7 @@ _BUILDERS = {
     "cast": _cast, "collate": _collate, "func": _func, "math": _math, "date": _date,
     "json": _json, "printf": _printf, "agg": _agg, "scalar_sub": _scalar_sub,
     "in_sub": _in_sub, "exists": _exists, "exists_p": _exists_p, "between_p": _between_p,
-    "in_p": _in_p, "like_p": _like_p,
+    "in_p": _in_p, "like_p": _like_p, "text_func": _text_func, "num_func": _num_func,
 }
 
 # A few kinds that must not be skipped by depth: a predicate kind at depth 0

@@ -87,8 +87,8 @@ def parse_script(text: str) -> list[Statement]:
 
 # ---------------------------------------------------------------- the strategy
 
-_BODY_KINDS = ("query", "query", "change", "probe", "query", "change", "txn", "query",
-               "ddl", "probe", "change", "query")
+_BODY_KINDS = ("query", "scalar", "change", "probe", "query", "change", "txn", "query",
+               "ddl", "probe", "change", "query", "block", "scalar", "query", "scalar", "scalar")
 
 
 @st.composite
@@ -117,7 +117,9 @@ def test_cases(draw, config: GeneratorConfig = GeneratorConfig()) -> TestCase:
             emit(statements.create_index(draw, g))
     if g.on("views") and chance(draw, 35):
         emit(statements.create_view(draw, g))
-    if g.on("triggers") and chance(draw, 30):
+    if g.on("triggers") and chance(draw, 45):
+        if len(g.schema.tables) == 1:
+            emit(statements.create_log_table(draw, g))
         for _ in range(integer(draw, 1, 2)):
             emit(statements.create_trigger(draw, g))
     # Data.
@@ -132,6 +134,8 @@ def test_cases(draw, config: GeneratorConfig = GeneratorConfig()) -> TestCase:
         if kind == "query":
             q = queries.top_query(draw, g)
             emit(q.sql, ordered=q.ordered, limited=q.limited)
+        elif kind == "scalar":
+            emit(queries.scalar_select(draw, g).sql)
         elif kind == "probe" and g.schema.tables:
             emit(queries.probe(draw, g).sql, probe=True)
         elif kind == "change" and g.schema.tables:
@@ -141,6 +145,10 @@ def test_cases(draw, config: GeneratorConfig = GeneratorConfig()) -> TestCase:
             emit(sql)
         elif kind == "ddl" and not in_txn and g.schema.tables:
             emit(_ddl(draw, g))
+        elif kind == "block" and not in_txn and g.schema.tables and \
+                (g.on("transactions") or g.on("savepoints")):
+            for sql in _block(draw, g, savepoints):
+                emit(sql)
     if in_txn and chance(draw, 50):
         emit(pick(draw, ("COMMIT", "ROLLBACK", "END")))
     return TestCase(tuple(out))
@@ -188,6 +196,34 @@ def _transaction(draw, g: Gen, in_txn: bool, savepoints: list[str]) -> tuple[str
         return f"ROLLBACK TO {name}", True
     savepoints.clear()
     return pick(draw, (kind, "END") if kind == "COMMIT" else (kind,)), False
+
+
+def _block(draw, g: Gen, savepoints: list[str]) -> list[str]:
+    """A transaction or savepoint that is undone or kept, around changes,
+    then a look at the table changed: the shape that shows whether
+    ROLLBACK, ROLLBACK TO and RELEASE do what they say."""
+    out = []
+    use_savepoint = g.on("savepoints") and (chance(draw, 60) or not g.on("transactions"))
+    name = f"s{len(savepoints)}"
+    out.append(f"SAVEPOINT {name}" if use_savepoint else pick(draw, ("BEGIN", "BEGIN IMMEDIATE")))
+    inner = None
+    if use_savepoint and chance(draw, 50):
+        inner = f"{name}_in"
+        out.append(f"SAVEPOINT {inner}")
+    for _ in range(integer(draw, 1, 2)):
+        out.append(_change(draw, g, True))
+    table = pick(draw, tuple(g.schema.tables))
+    look = f"SELECT * FROM {table.name}"
+    out.append(look)
+    if use_savepoint:
+        target = inner if inner and chance(draw, 50) else name
+        out.append(pick(draw, (f"ROLLBACK TO {target}", f"RELEASE {target}", f"ROLLBACK TO {target}")))
+        if target == inner or out[-1].startswith("ROLLBACK TO"):
+            out.append(f"RELEASE {name}")
+    else:
+        out.append(pick(draw, ("ROLLBACK", "COMMIT", "ROLLBACK")))
+    out.append(look)
+    return out
 
 
 def _ddl(draw, g: Gen) -> str | None:

@@ -168,7 +168,11 @@ def from_clause(draw, g: Gen, outer: Scope | None, max_sources: int = 3) -> From
             sql += f" CROSS JOIN {src.sql}"
         else:
             scope = Scope(refs=tuple(refs + new_refs), outer=outer)
-            on = predicate(draw, g, scope, 1)
+            if new_refs and refs and chance(draw, 50):
+                # Equality between the sides: joins that match some rows.
+                on = f"{pick(draw, tuple(refs))} {pick(draw, ('=', '=', 'IS', '<'))} {pick(draw, tuple(new_refs))}"
+            else:
+                on = predicate(draw, g, scope, 1)
             sql += f" {op} {src.sql} ON {on}"
         sources.append(src)
         refs += new_refs
@@ -188,16 +192,16 @@ def select_core(draw, g: Gen, outer: Scope | None, width: int | None = None, nam
     """One SELECT without ORDER BY: plain, DISTINCT or aggregate; ``named``
     gives the output columns the names x0, x1, ... (for FROM subqueries,
     views and CTEs)."""
-    frm = from_clause(draw, g, outer) if g.schema.tables and chance(draw, 92) else None
+    frm = from_clause(draw, g, outer) if g.schema.tables and chance(draw, 88) else None
     if width is None:
         width = integer(draw, 1, 4)
     refs = frm.refs if frm else ()
     base = Scope(refs=refs, identity=frm.identity if frm else None, outer=outer)
     where = ""
-    if frm is not None and chance(draw, 60):
-        where = " WHERE " + predicate(draw, g, base, 2)
+    if frm is not None and chance(draw, 45):
+        where = " WHERE " + predicate(draw, g, base, _depth(draw))
     aggregate_query = g.on("aggregates") and frm is not None and chance(draw, 25)
-    distinct = allow_distinct and g.on("distinct") and chance(draw, 12)
+    distinct = allow_distinct and g.on("distinct") and chance(draw, 18)
     group = having = ""
     if aggregate_query:
         out_scope, group, having = _grouping(draw, g, base)
@@ -247,7 +251,18 @@ def _agg_item(draw, g: Gen, out: Scope) -> str:
 def _plain_item(draw, g: Gen, base: Scope, window: bool) -> str:
     if window and chance(draw, 15):
         return window_call(draw, g, base)
-    return expr(draw, g, base, 2)
+    if base.refs and chance(draw, 30):
+        return pick(draw, base.refs)       # a bare column shows storage, affinity and collation
+    return expr(draw, g, base, _depth(draw))
+
+
+_DEPTHS = (1, 1, 0, 2, 1)
+
+
+def _depth(draw) -> int:
+    """Shallow expressions are the common case: a wrong operator result
+    shows in the output instead of vanishing inside a larger expression."""
+    return pick(draw, _DEPTHS)
 
 
 # ---------------------------------------------------------------- windows
@@ -266,9 +281,15 @@ _EXCLUDES = ("", "", " EXCLUDE CURRENT ROW", " EXCLUDE TIES", " EXCLUDE GROUP", 
 
 
 def window_call(draw, g: Gen, scope: Scope) -> str:
+    """A window function call.  Functions whose value depends on the order
+    among peers get the sources' identities at the end of the window's
+    ORDER BY (so there are no peers); the others keep the ties, which is
+    what rank(), dense_rank(), cume_dist() and RANGE/GROUPS frames are
+    about."""
     total = scope.identity is not None and bool(scope.identity)
     names = _PEER_SAFE + (_ORDER_SENSITIVE if total else ())
     fn = pick(draw, names)
+    sensitive = fn in _ORDER_SENSITIVE
     arg_scope = Scope(refs=scope.refs, outer=scope.outer)
     if fn.endswith(")"):
         call = fn
@@ -283,22 +304,24 @@ def window_call(draw, g: Gen, scope: Scope) -> str:
         call = f"ntile({pick(draw, ('2', '1', '3', '100'))})"
     elif fn == "nth_value":
         call = f"nth_value({expr(draw, g, arg_scope, 1)}, {pick(draw, ('1', '2', '3'))})"
-    elif fn == "count" or fn in ("sum", "avg", "min", "max", "total", "first_value", "last_value", "group_concat"):
-        call = f"{fn}({expr(draw, g, arg_scope, 1)})"
     else:
         call = f"{fn}({expr(draw, g, arg_scope, 1)})"
     parts = []
     if chance(draw, 50):
-        parts.append("PARTITION BY " + expr(draw, g, arg_scope, 1))
+        parts.append("PARTITION BY " + (pick(draw, scope.refs) if scope.refs and chance(draw, 60)
+                                        else expr(draw, g, arg_scope, 1)))
     keys = []
-    for _ in range(integer(draw, 0 if not total else 0, 2)):
-        keys.append(expr(draw, g, arg_scope, 1) + pick(draw, ("", " DESC", " ASC", " DESC NULLS FIRST", " NULLS LAST")))
-    if total:
+    for _ in range(integer(draw, 0 if not sensitive else 0, 2)):
+        key = pick(draw, scope.refs) if scope.refs and chance(draw, 60) else expr(draw, g, arg_scope, 1)
+        keys.append(key + pick(draw, ("", " DESC", " ASC", " DESC NULLS FIRST", " NULLS LAST")))
+    frame = ""
+    if keys or sensitive:
+        frames = _FRAMES + (_ROW_FRAMES if total else ())
+        frame = pick(draw, frames)
+    if sensitive or frame.startswith("ROWS"):
         keys += list(scope.identity)
     if keys:
         parts.append("ORDER BY " + ", ".join(keys))
-        frames = _FRAMES + (_ROW_FRAMES if total else ())
-        frame = pick(draw, frames)
         if frame:
             parts.append(frame + pick(draw, _EXCLUDES))
     return f"{call} OVER ({' '.join(parts)})"
@@ -359,8 +382,12 @@ _KEY_SUFFIX = ("", " DESC", " ASC", " NULLS FIRST", " DESC NULLS LAST", " COLLAT
 def top_query(draw, g: Gen) -> Query:
     """A query statement: a plain, aggregate or compound SELECT (perhaps
     with CTEs), a VALUES list, or a look at the schema."""
-    kind = pick(draw, ("select", "select", "select", "select", "compound", "cte", "values",
-                       "schema", "select"))
+    kind = pick(draw, ("select", "scalar", "scan", "select", "compound", "cte", "values",
+                       "schema", "select", "scalar", "scan"))
+    if kind == "scalar":
+        return scalar_select(draw, g)
+    if kind == "scan" and g.schema.tables:
+        return _scan(draw, g)
     if kind == "compound" and g.on("compounds"):
         return _compound(draw, g)
     if kind == "cte" and g.on("cte"):
@@ -375,15 +402,67 @@ def top_query(draw, g: Gen) -> Query:
     return _ordered_select(draw, g)
 
 
+def scalar_select(draw, g: Gen) -> Query:
+    """Expressions without FROM, each one or two operators deep: one row
+    whose every value shows an operator's or a function's result."""
+    width = integer(draw, 1, 8)
+    items = ", ".join(expr(draw, g, Scope(), pick(draw, (1, 1, 2, 1, 0))) for _ in range(width))
+    return Query(f"SELECT {items}", width)
+
+
+_SCAN_OPS = ("=", "<", ">=", "!=", "IS", "<=", ">", "IS NOT", "==", "<>")
+
+
+def _scan(draw, g: Gen) -> Query:
+    """Columns of one table, perhaps DISTINCT, filtered by a column against
+    a value, in an order: what shows how rows were stored (affinity,
+    collation), kept in indexes, changed and ordered."""
+    table = pick(draw, tuple(g.schema.tables))
+    alias = g.alias()
+    refs = tuple(f"{alias}.{c}" for c in table.names)
+    width = integer(draw, 1, min(3, len(refs)))
+    items = [pick(draw, refs) for _ in range(width)]
+    distinct = g.on("distinct") and chance(draw, 25)
+    sql = f"SELECT {'DISTINCT ' if distinct else ''}{', '.join(items)} FROM {table.name} AS {alias}"
+    if chance(draw, 55):
+        col = pick(draw, refs)
+        kind = pick(draw, ("cmp", "cmp", "in", "between", "like", "null"))
+        if kind == "in" and g.on("between_in"):
+            values = ", ".join(pick(draw, ANY) for _ in range(integer(draw, 1, 3)))
+            sql += f" WHERE {col} {pick(draw, ('IN', 'NOT IN'))} ({values})"
+        elif kind == "between" and g.on("between_in"):
+            sql += f" WHERE {col} BETWEEN {pick(draw, ANY)} AND {pick(draw, ANY)}"
+        elif kind == "like" and g.on("like_glob"):
+            sql += f" WHERE {col} {pick(draw, ('LIKE', 'GLOB', 'NOT LIKE'))} {pick(draw, _SCAN_PATTERNS)}"
+        elif kind == "null":
+            sql += f" WHERE {col} {pick(draw, ('IS NULL', 'IS NOT NULL'))}"
+        else:
+            sql += f" WHERE {col} {pick(draw, _SCAN_OPS)} {pick(draw, ANY)}"
+    if not g.on("order_by") or chance(draw, 35):
+        return Query(sql, width)
+    keys = [pick(draw, refs) + pick(draw, _KEY_SUFFIX) for _ in range(integer(draw, 1, 2))]
+    exact = not distinct and bool(table.identity)
+    keys += [f"{alias}.{c}" for c in table.identity] if exact else [str(i + 1) for i in range(width)]
+    sql += " ORDER BY " + ", ".join(keys)
+    limited = False
+    if g.on("limit") and chance(draw, 35):
+        sql += _limit(draw)
+        limited = not exact
+    return Query(sql, width, ordered=True, limited=limited)
+
+
+_SCAN_PATTERNS = ("'a%'", "'A%'", "'%'", "'_'", "'a'", "'A'", "'%b%'", "'[a]*'", "'a*'", "'%é%'", "'1%'")
+
+
 def _ordered_select(draw, g: Gen) -> Query:
-    frm = from_clause(draw, g, None) if g.schema.tables and chance(draw, 85) else None
+    frm = from_clause(draw, g, None) if g.schema.tables and chance(draw, 78) else None
     base = Scope(refs=frm.refs if frm else (), identity=frm.identity if frm else None)
     width = integer(draw, 1, 4)
     where = ""
-    if frm is not None and chance(draw, 65):
-        where = " WHERE " + predicate(draw, g, base, 2)
+    if frm is not None and chance(draw, 45):
+        where = " WHERE " + predicate(draw, g, base, _depth(draw))
     aggregate_query = g.on("aggregates") and frm is not None and chance(draw, 25)
-    distinct = g.on("distinct") and chance(draw, 12)
+    distinct = g.on("distinct") and chance(draw, 18)
     group = having = ""
     star = False
     if aggregate_query:
@@ -521,7 +600,7 @@ def probe(draw, g: Gen) -> Query:
     if form == "aggregate" and g.on("aggregates"):
         fn = pick(draw, ("count(*)", "count", "sum", "min", "max"))
         call = fn if fn.endswith(")") else f"{fn}({expr(draw, g, Scope(refs=frm.refs), 1)})"
-        return Query(f"SELECT {call} FROM {frm.sql} WHERE {predicate(draw, g, base, 2)}", 1)
+        return Query(f"SELECT {call} FROM {frm.sql} WHERE {predicate(draw, g, base, _depth(draw))}", 1)
     if form == "having" and g.on("aggregates") and g.on("group_by"):
         term = pick(draw, frm.refs)
         out = Scope(refs=(term,), agg_refs=frm.refs, group_terms=(term,))
@@ -529,6 +608,6 @@ def probe(draw, g: Gen) -> Query:
         having = predicate(draw, g, out, 2)
         return Query(f"SELECT {term}, {agg} FROM {frm.sql} GROUP BY {term} HAVING {having}", 2)
     width = integer(draw, 1, 3)
-    items = ", ".join(expr(draw, g, base, 1) for _ in range(width))
+    items = ", ".join(pick(draw, base.refs) if chance(draw, 40) else expr(draw, g, base, 1) for _ in range(width))
     head = "SELECT DISTINCT " if form == "distinct" and g.on("distinct") else "SELECT "
-    return Query(f"{head}{items} FROM {frm.sql} WHERE {predicate(draw, g, base, 2)}", width)
+    return Query(f"{head}{items} FROM {frm.sql} WHERE {predicate(draw, g, base, _depth(draw))}", width)

@@ -23,7 +23,7 @@ _DECLARED = ("INTEGER", "TEXT", "", "REAL", "NUMERIC", "BLOB", "INT", "VARCHAR(1
              "BOOLEAN", "DATE", "FLOATING POINT", "STRING", "CHARINT", "DECIMAL(5,2)", "BIGINT",
              "NVARCHAR(2)", "CLOB", "ANY", "INTEGER")
 _STRICT_TYPES = ("INTEGER", "TEXT", "INT", "REAL", "BLOB", "ANY")
-_COLLATIONS = ("NOCASE", "RTRIM", "BINARY")
+_COLLATIONS = ("NOCASE", "RTRIM", "BINARY", "NOCASE")
 _DEFAULTS = ("0", "NULL", "'x'", "1", "-1", "1.5", "''", "(1 + 1)", "'a'", "x'00'",
              "9223372036854775807", "(-1)", "'1'", "TRUE", "FALSE")
 _STRICT_DEFAULTS = {"INT": ("0", "NULL", "1", "-1", "(1 + 1)"), "INTEGER": ("0", "NULL", "7", "TRUE"),
@@ -79,7 +79,7 @@ def create_table(draw, g: Gen) -> str:
             col.not_null = without_rowid
             if col.declared.upper() == "INTEGER" and not without_rowid:
                 table.rowid_alias = col.name      # the same as the "rowid" kind
-        if g.on("collations") and chance(draw, 20):
+        if g.on("collations") and chance(draw, 25):
             col.collation = pick(draw, _COLLATIONS)
             parts.append(f"COLLATE {col.collation}")
         if chance(draw, 12):
@@ -147,6 +147,14 @@ def create_table(draw, g: Gen) -> str:
     return f"CREATE TABLE {name}({', '.join(defs)}){' ' + ', '.join(options) if options else ''}"
 
 
+def create_log_table(draw, g: Gen) -> str:
+    """A plain table for triggers to write to."""
+    name = g.schema.fresh("t")
+    columns = [Column(name="c0", declared="INTEGER"), Column(name="c1")]
+    g.schema.tables.append(Table(name=name, columns=columns))
+    return f"CREATE TABLE {name}(c0 INTEGER, c1)"
+
+
 def create_table_as(draw, g: Gen) -> str:
     from .queries import select_core
     g.subquery_budget -= 1
@@ -208,7 +216,7 @@ _INDEX_TEMPLATES = ("({c} + {e})", "lower({c})", "abs({c})", "({c} || {e})", "le
 def _index_expression(draw, g: Gen, columns) -> str:
     """An expression that reads a column (a bare literal would be taken
     for a column name, as SQLite reads ``CREATE INDEX i ON t('x')``)."""
-    template = pick(draw, _INDEX_TEMPLATES)
+    template = pick(draw, _INDEX_TEMPLATES if g.on("json") else _INDEX_TEMPLATES[:-1])
     e = expr(draw, g, Scope(refs=columns), 1) if "{e}" in template else ""
     return template.format(c=pick(draw, columns), e=e)
 
@@ -245,12 +253,14 @@ def create_trigger(draw, g: Gen) -> str | None:
         timing = "INSTEAD OF"
         events = events[:3]
     else:
-        index = integer(draw, 0, len(tables) - 1)
-        subject_table = tables[index]
-        targets = tables[index + 1:]
+        subject_table = pick(draw, tuple(tables))
+        # Any other table: a trigger cannot fire itself again while it runs
+        # (recursive_triggers aside), so cycles stay bounded; not its own
+        # table, which BEFORE triggers may not change (lang_createtrigger.html).
+        targets = [t for t in tables if t is not subject_table and t.writable]
         subject_columns = tuple(subject_table.names)
         subject = subject_table.name
-        timing = pick(draw, ("AFTER", "BEFORE"))
+        timing = pick(draw, ("AFTER", "BEFORE", "AFTER"))
     if not targets:
         return None
     event = pick(draw, events)
@@ -348,7 +358,7 @@ def insert(draw, g: Gen, in_transaction: bool, table: Table | None = None) -> st
 # Not 9223372036854775807: once the largest rowid is taken, SQLite picks
 # new rowids at random (lang_createtable.html, "ROWIDs and the INTEGER
 # PRIMARY KEY").
-_ROWID_VALUES = ("NULL", "NULL", "1", "2", "3", "NULL", "-1", "10", "9223372036854775806", "0", "'4'",
+_ROWID_VALUES = ("NULL", "NULL", "1", "2", "3", "NULL", "-1", "10", "4294967296", "0", "'4'",
                  "2.0", "-9223372036854775808")
 
 

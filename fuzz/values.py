@@ -42,9 +42,27 @@ BLOBS = ("x''", "x'00'", "x'61'", "x'41'", "x'0102'", "x'ff'", "x'616263'", "x'3
 
 NULL = "NULL"
 
-# One flat list, simplest first, each class represented in proportion.
+# One flat list, simplest first, each class represented in proportion; the
+# small and signed integers, halves and case variants come twice, being
+# where most operators have their edges.
 ANY = ("0", "NULL", "1", "'a'", "-1", "''", "1.0", "x''") + tuple(
-    v for v in INTEGERS[3:] + REALS[2:] + TEXTS[2:] + BLOBS[1:])
+    v for v in INTEGERS[3:] + REALS[2:] + TEXTS[2:] + BLOBS[1:]) + (
+    "-7", "7", "-3", "3", "2", "-2", "0.5", "-0.5", "2.5", "-2.5", "'A'", "'b'", "'B'", "'é'", "'É'",
+    "'abc'", "'ABC'", "NULL")
+
+# Numbers (and text that reads as one), for the operands of arithmetic.
+NUMERIC_LITERALS = ("1", "0", "-1", "2", "-7", "3", "7", "-2", "10", "0.5", "-0.5", "2.5", "-2.5",
+                    "1.5", "100", "-1.5", "3.5", "0.25", "1.25", "-3.5", "255", "-3", "9223372036854775807", "-9223372036854775808",
+                    "9223372036854775806", "4294967296", "1.0", "-1.0", "0.0", "1e308", "-0.0",
+                    "'3'", "'-7'", "'1.5'", "' 2'", "'12abc'", "NULL", "2147483647", "1e18", "0.1",
+                    "9007199254740993", "1.0000000000000002", "x'31'", "'abc'")
+
+# Text, for the operands of string functions: case and accent variants,
+# spaces, wildcards.
+TEXT_LITERALS = ("'a'", "'A'", "'abc'", "'ABC'", "''", "'é'", "'É'", "'ß'", "'Ä'", "'aBc'", "'a '", "'Éa'",
+                 "'ÿ'", "'Ω'", "'ǅ'",
+                 "' a'", "'b'", "'B'", "'日本'", "'a%'", "'_'", "'x''y'", "'12'", "NULL", "1",
+                 "'Straße'", "'ÀÉÎ'", "'  '", "x'61'", "'1.5'")
 
 # Values that keep a table's rows readable: small, mostly distinct.
 SMALL = ("0", "1", "2", "3", "NULL", "'a'", "'b'", "'A'", "-1", "0.5", "1.0", "'1'",
@@ -57,7 +75,7 @@ BY_AFFINITY = {
              "-0.0", "9007199254740993", "1e18", "'2'"),
     "NUMERIC": ("0", "1", "1.0", "'1'", "'1.0'", "NULL", "2.5", "'abc'", "' 3'", "'0x10'",
                 "9223372036854775807", "'9223372036854775808'", "'1e3'", "x'31'"),
-    "TEXT": ("'a'", "'b'", "'A'", "''", "NULL", "'a '", "1", "'abc'", "'ABC'", "1.5",
+    "TEXT": ("'a'", "'b'", "'A'", "''", "NULL", "'a '", "1", "'abc'", "'ABC'", "1.5", "'B'", "'Abc'", "'É'",
              "'é'", "'É'", "'%'", "'1'", "x'61'", "'2020-01-01'"),
     "BLOB": ("NULL", "1", "'a'", "x'00'", "1.0", "'A'", "x''", "'1'", "-1", "0.5", "'b'",
              "x'61'", "9223372036854775807", "''"),
@@ -85,8 +103,17 @@ def value_for(draw, column) -> str:
         if column.not_null:
             pool = _STRICT_NOT_NULL[column.strict_type]
         return pick(draw, pool)
+    if column.collation in ("NOCASE", "RTRIM"):
+        # Values that the collation makes equal, so that DISTINCT, GROUP BY,
+        # UNIQUE, joins and ORDER BY have ties to get right.
+        return pick(draw, _COLLATION_NOT_NULL if column.not_null else COLLATION_VALUES)
     pool = _NOT_NULL[column.affinity] if column.not_null else BY_AFFINITY[column.affinity]
     return pick(draw, pool)
+
+
+COLLATION_VALUES = ("'a'", "'A'", "'a '", "'b'", "'B'", "'abc'", "'ABC'", "'Abc'", "NULL", "'a  '", "'é'",
+                    "'É'", "1", "'1 '", "''", "' '")
+_COLLATION_NOT_NULL = tuple(v for v in COLLATION_VALUES if v != "NULL")
 
 
 _STRICT_NOT_NULL = {k: tuple(v for v in pool if v != "NULL") for k, pool in STRICT_BY_TYPE.items()}

@@ -124,7 +124,7 @@ class Worker:
     # ------------------------------------------------------------ the loop
 
     def _elapsed(self) -> float:
-        return self.state["elapsed"] + (time.monotonic() - self._started)
+        return self._spent_before + (time.monotonic() - self._started)
 
     def _stop_requested(self) -> bool:
         return self.cfg.stop_after is not None and self.failure_count >= self.cfg.stop_after
@@ -132,7 +132,7 @@ class Worker:
     def run(self) -> None:
         cfg = self.cfg
         started = self._started = time.monotonic()
-        spent_before = self.state["elapsed"]
+        spent_before = self._spent_before = self.state["elapsed"]
         deadline = started + max(0.0, cfg.seconds - spent_before)
         self._finish_pending()
         last_sample = time.monotonic()
