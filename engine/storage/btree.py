@@ -523,6 +523,10 @@ class TableCursor(_Tree):
     def lookup(self, rowid: int) -> bytes | None:
         if self._empty_schema():
             return None
+        if type(rowid) is not int:
+            # Rowids come from index entries here; a damaged entry may end
+            # in anything (sqlite3 reports corruption too).
+            raise corrupt("index entry without an integer rowid")
         leaf, i, _ = self._descend(rowid)[-1]
         if i < len(leaf.keys) and leaf.keys[i] == rowid:
             return cell_payload(self.pager, leaf.cells[i], LEAF_TABLE)
