@@ -593,4 +593,3 @@ DATE_FUNCTIONS = {
     "strftime": (1, -1, strftime),
 }
 
-NONDETERMINISTIC_DATES = frozenset(DATE_FUNCTIONS)

@@ -17,6 +17,7 @@ from ..storage import btree
 from ..storage.record import decode_record, encode_record
 from . import index as index_ops
 from .expr import ExprCompiler, Runtime
+from .functions import first_nondeterministic
 from .values import collation_key_function
 
 
@@ -107,6 +108,8 @@ def _validate_table(db, table, rt: Runtime) -> None:
         if c.generated is not None:
             if any(isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect)) for n in walk(c.generated)):
                 raise SQLError("subqueries prohibited in generated columns")
+            if first_nondeterministic(db, c.generated) is not None:
+                raise SQLError("non-deterministic functions prohibited in generated columns")
             comp.compile(c.generated)
 
 
@@ -164,10 +167,8 @@ def create_index(db, stmt: ast.CreateIndex, rt: Runtime):
 def create_view(db, stmt: ast.CreateView, rt: Runtime):
     if _name_taken(db, stmt.name, "view", stmt.if_not_exists):
         return _outcome()
-    # Check that the view's query plans (names resolve) before storing it.
-    from ..plan.select import Planner
-    from ..schema import View
-    db.view_plan(View(stmt.name, stmt.select, None, stmt.sql), Planner(db, Runtime(db)))
+    # As in sqlite3, names in the view's query are resolved when the view
+    # is used, not here: a view may name tables that do not exist yet.
     _schema_insert(db, "view", stmt.name, stmt.name, 0, stmt.sql)
     db.bump_schema()
     db._load_schema()

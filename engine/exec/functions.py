@@ -13,6 +13,7 @@ import math
 import os
 
 from ..errors import SQLError, TooBigError
+from ..sql import ast
 from .dates import DATE_FUNCTIONS
 from .json1 import JSON_SCALARS
 from .mathfuncs import MATH_FUNCTIONS
@@ -399,6 +400,28 @@ NEEDS_COLLATION = {"max", "min", "nullif"}
 
 NEEDS_RUNTIME = {"changes", "total_changes", "last_insert_rowid"}
 
-# Functions whose result may differ between calls with the same arguments:
-# never folded into constants.
-NONDETERMINISTIC = {"random", "randomblob", "changes", "total_changes", "last_insert_rowid"}
+# Functions sqlite3 registers as non-deterministic: prohibited in index
+# expressions, partial index WHERE clauses and generated columns.
+NONDETERMINISTIC = frozenset({"random", "randomblob", "changes", "total_changes", "last_insert_rowid",
+                              "sqlite_version", "sqlite_source_id", "sqlite_compileoption_used",
+                              "sqlite_compileoption_get"})
+
+
+def first_nondeterministic(db, expr):
+    """The first node of ``expr`` that sqlite3 counts as non-deterministic,
+    or None.  CURRENT_TIME and friends are; so is like() (and the LIKE
+    operator) once PRAGMA case_sensitive_like has been written on this
+    connection, because the pragma registers like() again without the
+    deterministic flag."""
+    from .expr import walk
+    like_redefined = getattr(db, "like_redefined", False)
+    for node in walk(expr):
+        if isinstance(node, ast.CurrentTime):
+            return node
+        if isinstance(node, ast.FunctionCall) and node.over is None:
+            name = node.name.lower()
+            if name in NONDETERMINISTIC or (name == "like" and like_redefined):
+                return node
+        if like_redefined and isinstance(node, ast.Like) and node.op.upper() == "LIKE":
+            return node
+    return None

@@ -115,15 +115,17 @@ def _slot_getter(i):
 
 def validate_index(db, table, idx) -> None:
     from .expr import walk
+    from .functions import first_nondeterministic
     if idx.where is not None and any(isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect)) for n in walk(idx.where)):
         raise SQLError("subqueries prohibited in partial index WHERE clauses")
+    if idx.where is not None and first_nondeterministic(db, idx.where) is not None:
+        raise SQLError("non-deterministic functions prohibited in partial index WHERE clauses")
     for ic in idx.columns:
         for n in walk(ic.expr):
             if isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect)):
                 raise SQLError("subqueries prohibited in index expressions")
-            if isinstance(n, ast.FunctionCall) and n.name.lower() in ("random", "randomblob", "changes",
-                                                                     "total_changes", "last_insert_rowid"):
-                raise SQLError("non-deterministic functions prohibited in index expressions")
+        if first_nondeterministic(db, ic.expr) is not None:
+            raise SQLError("non-deterministic functions prohibited in index expressions")
         base = _column_of(ic)
         if isinstance(base, ast.Column) and base.table is None:
             if table.column_index(base.name) is None:

@@ -82,6 +82,8 @@ def run(db, name: str, arg) -> tuple[list | None, list]:
             if name in WRITE_ONLY:
                 return None, []
             return [name], [(settings[name],)]
+        if name == "case_sensitive_like":
+            db.like_redefined = True    # like() is now non-deterministic (functions.first_nondeterministic)
         settings[name] = _flag(arg) if name not in ("cache_size", "busy_timeout", "synchronous", "temp_store") \
             else int(arg) if not isinstance(arg, str) or arg.lstrip("-").isdigit() else settings[name]
         return None, []
