@@ -199,7 +199,20 @@ class Database:
         return t
 
     def view_plan(self, view: View, planner: Planner) -> QueryPlan:
-        plan = planner.plan_select(view.select, None)
+        """Plan a view's query where it is used.  Names in it resolve
+        against the schema only (not the user's CTEs); a view that reaches
+        itself is 'circularly defined'."""
+        lname = view.name.lower()
+        if lname in planner.views_open:
+            raise SQLError(f"view {view.name} is circularly defined")
+        saved = planner._ctes
+        planner.views_open.append(lname)
+        planner._ctes = []
+        try:
+            plan = planner.plan_select(view.select, None)
+        finally:
+            planner._ctes = saved
+            planner.views_open.pop()
         if view.columns is not None:
             if len(view.columns) != len(plan.columns):
                 raise SQLError(f"expected {len(view.columns)} columns for '{view.name}' but got {len(plan.columns)}")
@@ -300,6 +313,8 @@ class Database:
             return self._transaction_statement(stmt)
         if isinstance(stmt, ast.Explain):
             raise SQLError("EXPLAIN is not supported yet")
+        if isinstance(stmt, ast.Vacuum):
+            self._check_vacuum(stmt)
         writes = not isinstance(stmt, (ast.Select, ast.Pragma))
         self._begin_statement(writes)
         depth = self.pager.savepoint() if writes and self.explicit_txn else None
@@ -373,8 +388,28 @@ class Database:
         if isinstance(stmt, ast.Analyze):
             return Outcome(None, iter(()))
         if isinstance(stmt, ast.Vacuum):
-            return Outcome(None, iter(()))
+            return self._vacuum(stmt)
         raise SQLError(f"{type(stmt).__name__.upper()} is not supported yet")
+
+    def _check_vacuum(self, stmt) -> None:
+        if stmt.schema is not None and stmt.schema.lower() not in ("main", "temp"):
+            raise SQLError(f"unknown database {stmt.schema}")
+        if stmt.into is not None:
+            raise SQLError("VACUUM INTO is not supported yet")
+        if self.explicit_txn:
+            raise SQLError("cannot VACUUM from within a transaction")
+
+    def _vacuum(self, stmt) -> Outcome:
+        """VACUUM: the storage layer rebuilds the file compactly inside this
+        statement's write transaction (engine/storage/vacuum.py); the
+        schema is read again because every root page moved."""
+        if stmt.schema is None or stmt.schema.lower() == "main":
+            from .storage.vacuum import vacuum
+            if self.pager.page_count > 0:
+                vacuum(self.pager)
+                self._schema_cookie = None
+                self._ensure_schema()
+        return Outcome(None, iter(()))
 
     def _transaction_statement(self, stmt) -> Outcome:
         pager = self.pager

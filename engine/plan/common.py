@@ -79,6 +79,37 @@ def _has_subquery(e) -> bool:
     return any(isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect)) for n in walk(e))
 
 
+def term_position(e) -> int | None:
+    """The column number an ORDER BY or GROUP BY term names, or None when
+    the term is an expression.  As sqlite3 decides it: COLLATE and
+    likely()/unlikely() wrappers are looked through, unary + and - are
+    applied, and only integers that fit in 32 bits count (ORDER BY
+    4294967296 sorts by that constant)."""
+    while True:
+        if isinstance(e, ast.Collate):
+            e = e.expr
+        elif isinstance(e, ast.FunctionCall) and e.over is None and e.args \
+                and e.name.lower() in ("likely", "unlikely", "likelihood"):
+            e = e.args[0]
+        else:
+            break
+    return _int32(e)
+
+
+def _int32(e) -> int | None:
+    if isinstance(e, ast.Literal):
+        v = e.value
+        if type(v) is int and -2**31 <= v < 2**31:
+            return v
+        return None
+    if isinstance(e, ast.Unary) and e.op in ("+", "-"):
+        v = _int32(e.operand)
+        if v is None:
+            return None
+        return v if e.op == "+" else -v
+    return None
+
+
 def _ordinal(n: int) -> str:
     if 10 <= n % 100 <= 20:
         suffix = "th"

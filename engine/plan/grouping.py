@@ -11,7 +11,7 @@ from ..exec.expr import ExprCompiler, Slot, walk
 from ..exec.json1 import JSON_AGGREGATES
 from ..exec.values import collation_key_function, equality_key
 from ..sql import ast
-from .common import AggScope, _SCALAR_NAMES, _count_star, _nulls, _ordinal
+from .common import AggScope, _SCALAR_NAMES, _count_star, _nulls, _ordinal, term_position
 from .scope import Scope
 
 
@@ -76,11 +76,8 @@ class GroupPlanning:
         if core.group_by:
             gfns = []
             for g in core.group_by:
-                base = g
-                while isinstance(base, ast.Collate):
-                    base = base.expr
-                if isinstance(base, ast.Literal) and isinstance(base.value, int):
-                    k = base.value
+                k = term_position(g)
+                if k is not None:
                     if not 1 <= k <= len(results):
                         raise SQLError(f"{_ordinal(core.group_by.index(g) + 1)} GROUP BY term out of range - should be between 1 and {len(results)}")
                     target = results[k - 1][0]

@@ -18,7 +18,7 @@ from ..exec.aggregates import is_aggregate_call
 from ..exec.expr import ExprCompiler, Slot, walk
 from ..exec.values import NONE, collation_key_function, equality_key, numeric_affinity_for_compare
 from ..sql import ast
-from .common import QueryPlan, _Level, _nulls, _ordinal, split_conjuncts  # noqa: F401 (re-exported)
+from .common import QueryPlan, _Level, _nulls, _ordinal, split_conjuncts, term_position  # noqa: F401 (re-exported)
 from .grouping import GroupPlanning, _computed_outside
 from .join import JoinPlanning
 from .scope import ColumnInfo, ROWID_NAMES, Scope
@@ -35,6 +35,7 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         self._memo: dict = {}
         self._ctes: list[dict] = []
         self._names = 0
+        self.views_open: list[str] = []   # views being expanded, innermost last
 
     # -- entry points -----------------------------------------------------
 
@@ -137,10 +138,7 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
             for n, term in enumerate(order_by, 1):
                 idx = self._compound_order_index(term.expr, names, len(plan.columns))
                 if idx is None:
-                    base = term.expr
-                    while isinstance(base, ast.Collate):
-                        base = base.expr
-                    if isinstance(base, ast.Literal) and isinstance(base.value, int):
+                    if term_position(term.expr) is not None:
                         raise SQLError(f"{_ordinal(n)} ORDER BY term out of range - should be between 1 "
                                        f"and {len(plan.columns)}")
                     raise SQLError(f"{_ordinal(n)} ORDER BY term does not match any column in the result set")
@@ -166,14 +164,12 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         return [[]]
 
     def _compound_order_index(self, e, names, width) -> int | None:
+        k = term_position(e)
+        if k is not None:
+            return k - 1 if 1 <= k <= width else None
         base = e
         while isinstance(base, ast.Collate):
             base = base.expr
-        if isinstance(base, ast.Literal) and isinstance(base.value, int):
-            k = base.value
-            if 1 <= k <= width:
-                return k - 1
-            return None
         for comp in names:
             for i, (alias, expr) in enumerate(comp):
                 if isinstance(base, ast.Column) and base.table is None:
@@ -224,7 +220,10 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
 
         # Result columns, with * expanded.
         results: list[tuple] = []   # (expr, name, ColumnInfo-hint)
+        alias_index: dict[str, int] = {}   # alias -> its index in results (the first one wins)
         for rc in core.columns:
+            if isinstance(rc, ast.ResultColumn) and rc.alias is not None:
+                alias_index.setdefault(rc.alias.lower(), len(results))
             if isinstance(rc, ast.Star):
                 if not levels:
                     raise SQLError("no tables specified")
@@ -241,7 +240,7 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         # ORDER BY terms resolved to result columns or expressions.
         order_terms = []
         for n, term in enumerate(order_by, 1):
-            order_terms.append((self._resolve_order_term(term.expr, results, core, n), term))
+            order_terms.append((self._resolve_order_term(term.expr, results, alias_index, n), term))
 
         # Only GROUP BY or an aggregate among the result columns makes an
         # aggregate query; one in HAVING or ORDER BY alone is a misuse.
@@ -405,33 +404,19 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
             return e.name if r is not None or e.table is None else e.name
         return rc.text
 
-    def _resolve_order_term(self, e, results, core, n):
+    def _resolve_order_term(self, e, results, alias_index, n):
         """An ORDER BY term: an int (a result column index) or an expression."""
-        base = e
-        while isinstance(base, ast.Collate):
-            base = base.expr
-        if isinstance(base, ast.Literal) and isinstance(base.value, int):
-            k = base.value
+        k = term_position(e)
+        if k is not None:
             if not 1 <= k <= len(results):
                 raise SQLError(f"{_ordinal(n)} ORDER BY term out of range - should be between 1 and {len(results)}")
             return k - 1
-        if isinstance(base, ast.Column) and base.table is None:
-            for i, rc in enumerate(core.columns):
-                if isinstance(rc, ast.ResultColumn) and rc.alias is not None \
-                        and rc.alias.lower() == base.name.lower():
-                    return self._index_of_result(core, i)
+        base = e
+        while isinstance(base, ast.Collate):
+            base = base.expr
+        if isinstance(base, ast.Column) and base.table is None and base.name.lower() in alias_index:
+            return alias_index[base.name.lower()]
         return e
-
-    def _index_of_result(self, core, i) -> int:
-        # Index in the expanded result list of the i-th result column (no * before it).
-        k = 0
-        for j, rc in enumerate(core.columns):
-            if j == i:
-                return k
-            if isinstance(rc, ast.Star):
-                raise SQLError("ORDER BY alias after * is not supported")
-            k += 1
-        return k
 
     # -- LIMIT --------------------------------------------------------------
 

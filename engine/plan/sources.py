@@ -56,7 +56,9 @@ class SourcePlanning:
                 return self._table_function(ast.TableRef(item.name, item.schema, item.alias, args=()),
                                             scope or Scope(parent=outer))
             if obj is None:
-                shown = f"{item.schema}.{item.name}" if item.schema else item.name
+                # Inside a view sqlite3 names the schema the view lives in.
+                schema = item.schema or ("main" if self.views_open else None)
+                shown = f"{schema}.{item.name}" if schema else item.name
                 raise SQLError(f"no such table: {shown}")
             if hasattr(obj, "select"):  # a view
                 plan = self.db.view_plan(obj, self)
