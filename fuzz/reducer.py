@@ -10,6 +10,11 @@ difference (issue 5, point 3).
    :mod:`fuzz.simplify` (sqlglot's trees, and text for CREATE TABLE),
    greedily, restarting from the simplified statement after each success.
 4. Delta debugging once more when step 3 changed anything.
+5. Substitution: a change statement is replaced by a copy of an earlier
+   one, and kept when delta debugging then gets the script shorter.  This
+   is how ``INSERT; SAVEPOINT; DELETE; ROLLBACK TO`` becomes
+   ``SAVEPOINT; INSERT; ROLLBACK TO``: deletion alone cannot move a
+   statement.
 
 A step is kept only when the same oracle still reports the same kind of
 difference (:meth:`Failure.kind_key`).  When the statement under
@@ -90,6 +95,26 @@ class Reducer:
         best = self._simplify(best, key)
         if _size(best.statements) != before and not self._out_of_time():
             best = self._ddmin(best, key)
+        return self._substitute(best, key)
+
+    def _substitute(self, best: Failure, key) -> Failure:
+        improved = True
+        while improved and len(best.statements) > 2 and not self._out_of_time():
+            improved = False
+            stmts = best.statements
+            for j in range(1, len(stmts) - 1):
+                for i in range(j):
+                    if stmts[i].sql == stmts[j].sql or read_only(stmts[i].sql) or self._out_of_time():
+                        continue
+                    f = self.check(stmts[:j] + [stmts[i]] + stmts[j + 1:], key)
+                    if f is None:
+                        continue
+                    shorter = self._ddmin(f, key)
+                    if len(shorter.statements) < len(stmts):
+                        best, improved = shorter, True
+                        break
+                if improved:
+                    break
         return best
 
     def _ddmin(self, best: Failure, key) -> Failure:
