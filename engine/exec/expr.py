@@ -432,16 +432,25 @@ class ExprCompiler:
             return None if unknown else 0
         return or_
 
+    def _like(self, fv, fp, fe, neg):
+        """LIKE, case-sensitive for ASCII while PRAGMA case_sensitive_like is on
+        (read when the row is evaluated: the pragma may change in between)."""
+        db = self.rt.db if self.rt is not None else None
+
+        def like(row):
+            settings = getattr(db, "settings", None)
+            cs = bool(settings.get("case_sensitive_like")) if settings else False
+            r = ops.like(fv(row), fp(row), fe(row) if fe is not None else None, cs)
+            return r if r is None or not neg else 1 - r
+        return like
+
     def _c_Like(self, e, d):
         fv = self.compile(e.expr, d)
         fp = self.compile(e.pattern, d)
         fe = self.compile(e.escape, d) if e.escape is not None else None
         neg = e.negated
         if e.op == "LIKE":
-            def like(row):
-                r = ops.like(fv(row), fp(row), fe(row) if fe is not None else None)
-                return r if r is None or not neg else 1 - r
-            return like
+            return self._like(fv, fp, fe, neg)
         if e.op == "GLOB":
             if fe is not None:
                 raise SQLError("wrong number of arguments to function GLOB()")
@@ -687,6 +696,8 @@ class ExprCompiler:
                 return lambda row: plain(f(row))
             return f
         args = [self.compile(a, d) for a in e.args]
+        if name == "like":      # like(pattern, value[, escape]) follows case_sensitive_like too
+            return self._like(args[1], args[0], args[2] if len(args) > 2 else None, False)
         if name in NEEDS_RUNTIME:
             rt = self.rt
             return lambda row: fn(rt)

@@ -20,7 +20,7 @@ from .mathfuncs import MATH_FUNCTIONS
 from .printf import sql_printf
 from .realfmt import sqlite_format
 from .values import (
-    INT64_MIN, compare as cmp_any, real_to_text, text_prefix_number, text_to_numeric, to_blob, to_int, to_numeric,
+    INT64_MIN, compare as cmp_any, real_to_text, text_prefix_number, text_to_numeric, to_blob, to_int,
     to_real, to_text, typeof,
 )
 
@@ -87,7 +87,7 @@ LIMIT_LENGTH = 1_000_000_000
 
 def _int32(v) -> int:
     """sqlite3_value_int: the 64-bit value's low 32 bits, as a signed int."""
-    n = to_int(to_numeric(v)) & 0xFFFFFFFF
+    n = to_int(v) & 0xFFFFFFFF
     return n - (1 << 32) if n >= 1 << 31 else n
 
 
@@ -157,7 +157,8 @@ def _replace(x, old, new):
     s = to_text(x)
     o = to_text(old)
     if o == "":
-        return s
+        # sqlite3 hands back its first argument, read as text only if a blob.
+        return s if isinstance(x, (bytes, bytearray)) else x
     return s.replace(o, to_text(new))
 
 
@@ -200,18 +201,40 @@ def _round(x, digits=0):
 def _char(*codes):
     out = []
     for c in codes:
-        v = to_int(to_numeric(c)) if c is not None else 0
+        v = to_int(c) if c is not None else 0
         if v < 0 or v > 0x10FFFF:
             v = 0xFFFD
         out.append(chr(v))
     return "".join(out)
 
 
+_F8_TO_FF = (0, 1, 2, 3, 0, 1, 0, 0)
+
+
 def _unicode(x):
+    """The first character's code point, read from the UTF-8 bytes the way
+    sqlite3's reader does: a lead byte takes every continuation byte after
+    it, a lone continuation byte is its own value, and overlong forms,
+    surrogates and U+FFFE/U+FFFF read as U+FFFD."""
     if x is None:
         return None
     s = to_text(x)
-    return ord(s[0]) if s else None
+    if not s:
+        return None
+    if s[0] < "\x80" or not ("\udc80" <= s[0] <= "\udcff"):
+        return ord(s[0])
+    b = s.encode("utf-8", "surrogateescape")
+    c = b[0]
+    if c < 0xC0:
+        return c
+    c = c - 0xC0 if c < 0xE0 else c - 0xE0 if c < 0xF0 else c - 0xF0 if c < 0xF8 else _F8_TO_FF[c - 0xF8]
+    for byte in b[1:]:
+        if byte & 0xC0 != 0x80:
+            break
+        c = (c << 6) + (byte & 0x3F)
+    if c < 0x80 or (c & 0xFFFFF800) == 0xD800 or (c & 0xFFFFFFFE) == 0xFFFE:
+        return 0xFFFD
+    return c
 
 
 def _typeof(x):
@@ -219,7 +242,7 @@ def _typeof(x):
 
 
 def _zeroblob(n):
-    k = to_int(to_numeric(n)) if n is not None else 0
+    k = to_int(n) if n is not None else 0
     if k > 1_000_000_000:
         raise TooBigError("string or blob too big")
     return bytes(max(0, k))
@@ -232,7 +255,7 @@ def _random():
 def _randomblob(n):
     if n is None:
         return None
-    k = to_int(to_numeric(n))
+    k = to_int(n)
     if k > 1_000_000_000:
         raise TooBigError("string or blob too big")
     return os.urandom(max(1, k))

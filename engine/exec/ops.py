@@ -12,7 +12,7 @@ import re
 
 from ..errors import SQLError
 from .values import (
-    INT64_MAX, INT64_MIN, NONE, NUMERIC, TEXT, BLOB, is_numeric_affinity, numeric_affinity_for_compare,
+    INT64_MAX, INT64_MIN, NONE, NUMERIC, TEXT, BLOB, class_rank, is_numeric_affinity, numeric_affinity_for_compare,
     text_affinity_for_compare, to_int, to_numeric, to_text, truth,
 )
 
@@ -68,9 +68,9 @@ def div(a, b):
 def mod(a, b):
     if a is None or b is None:
         return None
-    a = to_numeric(a)
-    b = to_numeric(b)
-    is_real = type(a) is float or type(b) is float
+    # Real when either operand reads as a real; the integers themselves are
+    # sqlite3_value_int64's (text by its integer prefix: '1e3' is 1).
+    is_real = type(to_numeric(a)) is float or type(to_numeric(b)) is float
     ia = to_int(a)
     ib = to_int(b)
     if ib == 0:
@@ -87,20 +87,20 @@ def mod(a, b):
 def bit_and(a, b):
     if a is None or b is None:
         return None
-    return _wrap64(to_int(to_numeric(a)) & to_int(to_numeric(b)))
+    return _wrap64(to_int(a) & to_int(b))
 
 
 def bit_or(a, b):
     if a is None or b is None:
         return None
-    return _wrap64(to_int(to_numeric(a)) | to_int(to_numeric(b)))
+    return _wrap64(to_int(a) | to_int(b))
 
 
 def shift_left(a, b):
     if a is None or b is None:
         return None
-    a = to_int(to_numeric(a))
-    b = to_int(to_numeric(b))
+    a = to_int(a)
+    b = to_int(b)
     if b < 0:
         return shift_right(a, -b) if b > INT64_MIN else (0 if a >= 0 else -1)
     if b >= 64:
@@ -111,8 +111,8 @@ def shift_left(a, b):
 def shift_right(a, b):
     if a is None or b is None:
         return None
-    a = to_int(to_numeric(a))
-    b = to_int(to_numeric(b))
+    a = to_int(a)
+    b = to_int(b)
     if b < 0:
         return shift_left(a, -b) if b > INT64_MIN else 0
     if b >= 64:
@@ -123,7 +123,7 @@ def shift_right(a, b):
 def bit_not(a):
     if a is None:
         return None
-    return ~to_int(to_numeric(a))
+    return ~to_int(a)
 
 
 def negate(a):
@@ -179,8 +179,8 @@ def converter_for(aff: str):
 
 def cmp_values(a, b, coll) -> int:
     """Order two non-NULL values: numbers < text < blobs; text under ``coll``."""
-    ra = _RANK[type(a)]
-    rb = _RANK[type(b)]
+    ra = _RANK.get(type(a)) or class_rank(a)
+    rb = _RANK.get(type(b)) or class_rank(b)
     if ra != rb:
         return -1 if ra < rb else 1
     if ra == 2 and coll is not None:
@@ -263,9 +263,10 @@ def _like_regex(pattern: str, escape: str | None):
     return re.compile("".join(out), re.DOTALL)
 
 
-def like(value, pattern, escape=None):
+def like(value, pattern, escape=None, case_sensitive=False):
     """``value LIKE pattern [ESCAPE escape]``: 1, 0 or None.  A blob on either
-    side never matches (sqlite3 is built with SQLITE_LIKE_DOESNT_MATCH_BLOBS)."""
+    side never matches (sqlite3 is built with SQLITE_LIKE_DOESNT_MATCH_BLOBS).
+    ASCII letters match either case unless ``case_sensitive``."""
     if isinstance(value, (bytes, bytearray)) or isinstance(pattern, (bytes, bytearray)):
         return 0
     if value is None or pattern is None:
@@ -276,13 +277,14 @@ def like(value, pattern, escape=None):
             raise SQLError("ESCAPE expression must be a single character")
     else:
         esc = None
-    p = _ascii_lower(to_text(pattern))
+    fold = (lambda s: s) if case_sensitive else _ascii_lower
+    p = fold(to_text(pattern))
     if esc is not None:
-        esc = _ascii_lower(esc)
+        esc = fold(esc)
     rx = _like_regex(p, esc)
     if rx is None:
         return 0
-    return 1 if rx.fullmatch(_ascii_lower(to_text(value))) else 0
+    return 1 if rx.fullmatch(fold(to_text(value))) else 0
 
 
 @functools.lru_cache(maxsize=512)

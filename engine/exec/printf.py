@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .realfmt import sqlite_format
-from .values import to_int, to_numeric, to_real, to_text
+from .values import to_int, to_real, to_text
 
 _SPEC = re.compile(r"%([-+ 0#,!]*)(\*|[0-9]+)?(?:\.(\*|[0-9]+))?(l{0,2})([a-zA-Z%])")
 _CONVERSIONS = set("diufeEgGxXocszqQw%")
@@ -36,15 +36,16 @@ def sql_printf(fmt: str, args: tuple) -> str:
             out.append("%")
             continue
         if width == "*":
-            w = to_int(to_numeric(next_arg()) or 0)
+            w = _int32(next_arg() or 0)
             if w < 0:
                 flags += "-"
-                w = -w
+                w = -w if w > -2**31 else 0
         else:
             w = int(width) if width else 0
         if prec == "*":
-            p = to_int(to_numeric(next_arg()) or 0)
-            p = None if p < 0 else p
+            p = _int32(next_arg() or 0)
+            if p < 0:       # a negative precision counts as its absolute value
+                p = -p if p > -2**31 else None
         else:
             p = int(prec) if prec is not None else None
         arg = next_arg()
@@ -53,17 +54,37 @@ def sql_printf(fmt: str, args: tuple) -> str:
     return "".join(out)
 
 
+def _int32(v) -> int:
+    n = to_int(v) & 0xFFFFFFFF
+    return n - (1 << 32) if n >= 1 << 31 else n
+
+
+def _in_bytes(flags: str, conv: str) -> bool:
+    """Widths and precisions of the string conversions count UTF-8 bytes,
+    unless the ! flag asks for characters."""
+    return conv in "szqQw" and "!" not in flags
+
+
+def _cut(s: str, prec: int | None, flags: str, conv: str) -> str:
+    if prec is None:
+        return s
+    if not _in_bytes(flags, conv):
+        return s[:prec]
+    return s.encode("utf-8", "surrogateescape")[:prec].decode("utf-8", "surrogateescape")
+
+
 def _pad(text: str, width: int, flags: str, conv: str) -> str:
-    if len(text) >= width:
+    n = len(text.encode("utf-8", "surrogateescape")) if _in_bytes(flags, conv) else len(text)
+    if n >= width:
         return text
     if "-" in flags:
-        return text + " " * (width - len(text))
+        return text + " " * (width - n)
     if "0" in flags and conv in "diufeEgGxXo":
         sign = ""
         if text[:1] in "+- ":
             sign, text = text[0], text[1:]
         return sign + "0" * (width - len(text) - len(sign)) + text
-    return " " * (width - len(text)) + text
+    return " " * (width - n) + text
 
 
 def _sign(flags: str, negative: bool) -> str:
@@ -78,7 +99,7 @@ def _sign(flags: str, negative: bool) -> str:
 
 def _convert(conv: str, flags: str, prec, arg) -> str:
     if conv in "diu":
-        n = to_int(to_numeric(arg)) if arg is not None else 0
+        n = to_int(arg) if arg is not None else 0
         if conv == "u" and n < 0:
             n += 1 << 64
         digits = str(abs(n))
@@ -88,7 +109,7 @@ def _convert(conv: str, flags: str, prec, arg) -> str:
             digits = f"{int(digits):,}"
         return _sign(flags, n < 0) + digits
     if conv in "xXo":
-        n = to_int(to_numeric(arg)) if arg is not None else 0
+        n = to_int(arg) if arg is not None else 0
         if n < 0:
             n += 1 << 64
         text = format(n, {"x": "x", "X": "X", "o": "o"}[conv])
@@ -110,13 +131,11 @@ def _convert(conv: str, flags: str, prec, arg) -> str:
         n = 1 if prec is None else max(prec, 1)
         return ch * n if ch else ""
     if conv in "sz":
-        s = "" if arg is None else to_text(arg)
-        return s if prec is None else s[:prec]
+        return _cut("" if arg is None else to_text(arg), prec, flags, conv)
     if conv == "q":
         if arg is None:
             return "(NULL)"
-        s = to_text(arg).replace("'", "''")
-        return s if prec is None else s[:prec]
+        return _cut(to_text(arg).replace("'", "''"), prec, flags, conv)
     if conv == "Q":
         if arg is None:
             return "NULL"

@@ -137,7 +137,7 @@ class Window(Operator):
         if kind == "ntile":
             out = []
             for i, r in enumerate(part):
-                k = to_int(to_numeric(call.args[0](r)))
+                k = to_int(call.args[0](r))
                 if k is None or k <= 0:
                     raise SQLError("argument of ntile must be a positive integer")
                 size, large = divmod(n, k)
@@ -158,7 +158,7 @@ class Window(Operator):
                 if ov is None:
                     out.append(None)
                     continue
-                off = to_int(to_numeric(ov))
+                off = to_int(ov)
             j = i + sign * off
             if 0 <= j < n:
                 out.append(call.args[0](part[j]))
@@ -262,7 +262,7 @@ class Window(Operator):
             elif kind == "last_value":
                 out.append(call.args[0](part[members[-1]]) if members else None)
             elif kind == "nth_value":
-                k = to_int(to_numeric(call.args[1](part[members[0]] if members else part[0])))
+                k = to_int(call.args[1](part[members[0]] if members else part[0]))
                 if k is None or k <= 0:
                     raise SQLError("second argument to nth_value must be a positive integer")
                 out.append(call.args[0](part[members[k - 1]]) if k <= len(members) else None)

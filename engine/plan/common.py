@@ -81,18 +81,11 @@ def _has_subquery(e) -> bool:
 
 def term_position(e) -> int | None:
     """The column number an ORDER BY or GROUP BY term names, or None when
-    the term is an expression.  As sqlite3 decides it: COLLATE and
-    likely()/unlikely() wrappers are looked through, unary + and - are
-    applied, and only integers that fit in 32 bits count (ORDER BY
-    4294967296 sorts by that constant)."""
-    while True:
-        if isinstance(e, ast.Collate):
-            e = e.expr
-        elif isinstance(e, ast.FunctionCall) and e.over is None and e.args \
-                and e.name.lower() in ("likely", "unlikely", "likelihood"):
-            e = e.args[0]
-        else:
-            break
+    the term is an expression.  As sqlite3 decides it: COLLATE is looked
+    through (likely() is not), unary + and - are applied, and only integers
+    that fit in 32 bits count (ORDER BY 4294967296 sorts by that constant)."""
+    while isinstance(e, ast.Collate):
+        e = e.expr
     return _int32(e)
 
 
