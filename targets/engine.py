@@ -143,7 +143,8 @@ class EngineTarget:
                 watchdog.arm(self.timeout, getattr(conn, "interrupt", _no_interrupt))
                 try:
                     cur = conn.cursor()
-                    cur.execute(stmt)
+                    # As in the sqlite3 shell, parameters nothing binds are NULL.
+                    cur.execute(stmt, [None] * sum(p.nparams for p in conn.prepare(stmt)))
                     description = cur.description
                     stmt_rows = [tuple(r) for r in cur.fetchall()] if description is not None else []
                 except error_class as exc:
