@@ -9,9 +9,11 @@ and never as a traceback.  Dot-commands: .help .quit .exit .tables .schema
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from .errors import Error, SQLiteError
+from .exec.printf import sql_printf
 from .exec.values import real_to_text
 from .sql.tokenizer import complete_statement
 
@@ -24,6 +26,16 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run_shell)
 
 
+def _quote_real(r: float) -> str:
+    """A real as sqlite3's .mode quote prints it: whole numbers that fit in
+    64 bits as N.0, others with 20 significant digits, infinities as Inf."""
+    if math.isinf(r):
+        return "Inf" if r > 0 else "-Inf"
+    if r == r and -2.0 ** 63 <= r < 2.0 ** 63 and r == int(r):
+        return f"{int(r)}.0"
+    return sql_printf("%!.20g", [r])
+
+
 def _fmt(value, mode: str) -> str:
     if mode == "quote":
         if value is None:
@@ -33,7 +45,7 @@ def _fmt(value, mode: str) -> str:
         if isinstance(value, bytes):
             return "X'" + value.hex() + "'"
         if isinstance(value, float):
-            return real_to_text(value)
+            return _quote_real(value)
         return str(value)
     if value is None:
         return ""
