@@ -165,9 +165,11 @@ def table_from_ast(stmt: ast.CreateTable, root: int = 0) -> Table:
     if stmt.without_rowid and not pk_cols:
         raise SQLError(f"PRIMARY KEY missing on table {stmt.name}")
     if stmt.without_rowid or stmt.strict:
-        # The PRIMARY KEY of a WITHOUT ROWID or STRICT table is NOT NULL.
+        # The PRIMARY KEY of a WITHOUT ROWID or STRICT table is NOT NULL
+        # (a rowid alias excepted: NULL there picks a new rowid).
         for i in pk_cols:
-            columns[i].not_null = True
+            if i != table.rowid_alias:
+                columns[i].not_null = True
     return table
 
 

@@ -108,6 +108,9 @@ def _rename_table(db, table, new: str) -> None:
             rec[2] = new
             if kind == "table":
                 rec[1] = new
+            prefix = "sqlite_autoindex_" + old + "_"
+            if kind == "index" and name and _fold(name).startswith(_fold(prefix)):
+                rec[1] = "sqlite_autoindex_" + new + "_" + name[len(prefix):]
         _save(db, rowid, rec)
     seq = db.lookup_table("sqlite_sequence")
     if seq is not None:
@@ -120,7 +123,7 @@ def _rename_column(db, table, old: str, new: str) -> None:
     i = table.column_index(old)
     if i is None:
         raise SQLError(f"no such column: \"{old}\"")
-    if table.column_index(new) is not None:
+    if table.column_index(new) not in (None, i):
         raise SQLError(f"error in table {table.name} after rename: duplicate column name: {new}")
     replacement = _quote(new)
     for rowid, rec in _schema_rows(db):
@@ -159,9 +162,8 @@ def _add_column(db, table, action: ast.AddColumn, rt) -> None:
     for rowid, rec in _schema_rows(db):
         if rec[0] == "table" and _fold(rec[1] or "") == _fold(table.name):
             sql = rec[4]
-            close = _column_list_end(sql)
-            body = sql[:close].rstrip()
-            rec[4] = body + ", " + action.text + sql[close:]
+            end = _column_defs_end(sql)
+            rec[4] = sql[:end] + ", " + action.text + sql[end:]
             _save(db, rowid, rec)
             break
 
@@ -180,16 +182,33 @@ def _constant(e) -> bool:
     return False
 
 
-def _column_list_end(sql: str) -> int:
-    """Offset of the ')' that closes a CREATE TABLE's column list."""
+_TABLE_CONSTRAINT = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"}
+
+
+def _column_defs_end(sql: str) -> int:
+    """Where sqlite3 puts an added column's ", definition" in a CREATE TABLE
+    text: at the comma before the first table constraint, or else at the
+    ')' that closes the column list (after any comment before it)."""
     depth = 0
+    comma = None          # start of the last top-level comma
+    first = False         # the next token starts a top-level item
     for tok in tokenize(sql):
+        if tok.kind == "EOF":
+            break
+        if first:
+            first = False
+            if tok.kind != "ID" and tok.text.upper() in _TABLE_CONSTRAINT and comma is not None:
+                return comma
         if tok.kind == "LP":
             depth += 1
+            first = depth == 1
         elif tok.kind == "RP":
             depth -= 1
             if depth == 0:
                 return tok.start
+        elif tok.kind == "COMMA" and depth == 1:
+            comma = tok.start
+            first = True
     raise SQLError("malformed database schema")
 
 

@@ -122,7 +122,14 @@ def _create_table_as(db, stmt: ast.CreateTable, rt: Runtime):
     for c in plan.columns:
         decl = {"A": "", "B": "TEXT", "C": "NUM", "D": "INT", "E": "REAL"}.get(c.affinity, "")
         cols.append(_quote_ident(c.name) + (" " + decl if decl else ""))
-    sql = f"CREATE TABLE {_quote_ident(stmt.name)}(" + ",".join("\n  " + c for c in cols) + "\n)"
+    # sqlite3's createTableStmt: one line when its size estimate (each name
+    # counted as quoted, plus 5 per column) stays under 50, else one column
+    # per line.
+    size = sum(_ident_length(c.name) + 5 for c in plan.columns) + _ident_length(stmt.name)
+    if size < 50:
+        sql = f"CREATE TABLE {_quote_ident(stmt.name)}(" + ",".join(cols) + ")"
+    else:
+        sql = f"CREATE TABLE {_quote_ident(stmt.name)}(" + ",".join("\n  " + c for c in cols) + "\n)"
     from ..sql.parser import parse
     created = parse(sql)[0]
     create_table(db, created, rt)
@@ -133,6 +140,10 @@ def _create_table_as(db, stmt: ast.CreateTable, rt: Runtime):
         db.write_table_row(table, i, vals)
     del names
     return _outcome()
+
+
+def _ident_length(name: str) -> int:
+    return len(name.encode("utf-8")) + name.count('"') + 2
 
 
 def _quote_ident(name: str) -> str:

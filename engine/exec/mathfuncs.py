@@ -55,12 +55,19 @@ def _ceil_floor(fn):
     return apply
 
 
+# sqlite3 computes log10 and log2 as the natural logarithm divided by these
+# constants (M_LN10, M_LN2), which differs from C's log10()/log2() in the
+# last bits: log10(2) is 0.30102999566398114, not ...0.3010299956639812.
+_LN10 = math.log(10.0)
+_LN2 = math.log(2.0)
+
+
 def _log(*args):
     if len(args) == 1:
         x = _number(args[0])
         if x is None or x <= 0:
             return None
-        return math.log10(x)
+        return math.log(x) / _LN10
     b = _number(args[0])
     x = _number(args[1])
     if b is None or x is None or x <= 0 or b <= 0:
@@ -82,14 +89,14 @@ def _log2(x):
     v = _number(x)
     if v is None or v <= 0:
         return None
-    return math.log2(v)
+    return math.log(v) / _LN2
 
 
 def _log10(x):
     v = _number(x)
     if v is None or v <= 0:
         return None
-    return math.log10(v)
+    return math.log(v) / _LN10
 
 
 def _pow(x, y):

@@ -241,7 +241,10 @@ def _ascii_lower(s: str) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _like_regex(pattern: str, escape: str | None):
+def _like_regex(pattern: str, escape: str | None, fold: bool):
+    """The regex of a LIKE pattern.  The escape character is recognised
+    exactly as written, while the other characters match ASCII letters of
+    either case when ``fold`` (so ESCAPE 'a' does not escape 'A')."""
     out = []
     i = 0
     n = len(pattern)
@@ -250,7 +253,7 @@ def _like_regex(pattern: str, escape: str | None):
         if escape is not None and c == escape:
             i += 1
             if i < n:
-                out.append(re.escape(pattern[i]))
+                out.append(re.escape(_ascii_lower(pattern[i]) if fold else pattern[i]))
             else:
                 return None  # a trailing escape matches nothing
         elif c == "%":
@@ -258,7 +261,7 @@ def _like_regex(pattern: str, escape: str | None):
         elif c == "_":
             out.append(".")
         else:
-            out.append(re.escape(c))
+            out.append(re.escape(_ascii_lower(c) if fold else c))
         i += 1
     return re.compile("".join(out), re.DOTALL)
 
@@ -277,14 +280,11 @@ def like(value, pattern, escape=None, case_sensitive=False):
             raise SQLError("ESCAPE expression must be a single character")
     else:
         esc = None
-    fold = (lambda s: s) if case_sensitive else _ascii_lower
-    p = fold(to_text(pattern))
-    if esc is not None:
-        esc = fold(esc)
-    rx = _like_regex(p, esc)
+    rx = _like_regex(to_text(pattern), esc, not case_sensitive)
     if rx is None:
         return 0
-    return 1 if rx.fullmatch(fold(to_text(value))) else 0
+    v = to_text(value)
+    return 1 if rx.fullmatch(v if case_sensitive else _ascii_lower(v)) else 0
 
 
 @functools.lru_cache(maxsize=512)

@@ -87,6 +87,13 @@ def _pad(text: str, width: int, flags: str, conv: str) -> str:
     return " " * (width - n) + text
 
 
+def _c_string(arg) -> str:
+    """A string argument as printf's C code sees it: up to the first NUL."""
+    s = to_text(arg)
+    i = s.find("\x00")
+    return s if i < 0 else s[:i]
+
+
 def _sign(flags: str, negative: bool) -> str:
     if negative:
         return "-"
@@ -131,17 +138,17 @@ def _convert(conv: str, flags: str, prec, arg) -> str:
         n = 1 if prec is None else max(prec, 1)
         return ch * n if ch else ""
     if conv in "sz":
-        return _cut("" if arg is None else to_text(arg), prec, flags, conv)
+        return _cut("" if arg is None else _c_string(arg), prec, flags, conv)
     if conv == "q":
         if arg is None:
             return "(NULL)"
-        return _cut(to_text(arg).replace("'", "''"), prec, flags, conv)
+        return _cut(_c_string(arg).replace("'", "''"), prec, flags, conv)
     if conv == "Q":
         if arg is None:
             return "NULL"
-        return "'" + to_text(arg).replace("'", "''") + "'"
+        return "'" + _c_string(arg).replace("'", "''") + "'"
     if conv == "w":
         if arg is None:
             return "(NULL)"
-        return to_text(arg).replace('"', '""')
+        return _c_string(arg).replace('"', '""')
     return ""
