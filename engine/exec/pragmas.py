@@ -96,6 +96,11 @@ def run(db, name: str, arg) -> tuple[list | None, list]:
     if name == "schema_version":
         return [name], [(pager.schema_cookie,)]
     if name == "page_size":
+        if arg is not None:
+            size = autovacuum_parse_int(arg)
+            if size is not None:
+                pager.page_size = size      # only a database without pages changes
+            return None, []
         return [name], [(pager.page_size,)]
     if name == "page_count":
         return [name], [(pager.page_count,)]
@@ -223,15 +228,19 @@ _INTROSPECTION = {
 }
 
 
-_STORAGE_PRAGMAS = ("journal_mode", "synchronous", "wal_checkpoint", "wal_autocheckpoint", "cache_size")
+_STORAGE_PRAGMAS = ("journal_mode", "synchronous", "wal_checkpoint", "wal_autocheckpoint", "cache_size",
+                    "auto_vacuum", "incremental_vacuum")
 _SYNC_WORDS = {"off": 0, "no": 0, "false": 0, "normal": 1, "on": 1, "yes": 1, "true": 1,
                "full": 2, "extra": 3}
 
 
 def _storage_pragma(db, name: str, arg, settings):
-    """journal_mode, synchronous, wal_checkpoint, wal_autocheckpoint and
-    cache_size: the pager's settings (pragma.html)."""
+    """journal_mode, synchronous, wal_checkpoint, wal_autocheckpoint,
+    cache_size, auto_vacuum and incremental_vacuum: the pager's settings
+    (pragma.html)."""
     pager = db.pager
+    if name in ("auto_vacuum", "incremental_vacuum"):
+        return _vacuum_pragma(db, name, arg)
     if db.in_memory and pager.journal_mode not in ("memory", "off"):
         pager.journal_mode = "memory"
     if name == "journal_mode":
@@ -266,6 +275,33 @@ def _storage_pragma(db, name: str, arg, settings):
         settings[name] = int(arg)
         n = settings[name]
         pager.cache_size = max(10, n if n >= 0 else (-n * 1024) // max(pager.page_size, 512))
+    return None, []
+
+
+def autovacuum_parse_int(arg):
+    from ..storage.autovacuum import parse_page_limit
+    return parse_page_limit(arg)
+
+
+def _vacuum_pragma(db, name: str, arg):
+    """auto_vacuum (read, or set: engine.storage.autovacuum.set_mode says
+    when it takes effect) and incremental_vacuum(N)."""
+    from ..storage import autovacuum
+    pager = db.pager
+    if name == "auto_vacuum":
+        if arg is None:
+            return [name], [(pager.auto_vacuum,)]
+        mode = autovacuum.parse_mode(arg)
+        if autovacuum.needs_write(pager, mode) and not pager.in_write:
+            pager.begin_write()
+        autovacuum.set_mode(pager, mode)
+        return None, []
+    if not pager.auto_vacuum or not pager.freelist_count:
+        return None, []
+    limit = autovacuum.parse_page_limit(arg)
+    if not pager.in_write:
+        pager.begin_write()
+    autovacuum.incremental_vacuum(pager, limit if limit is not None and limit > 0 else 0)
     return None, []
 
 

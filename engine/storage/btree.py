@@ -47,6 +47,7 @@ from engine.storage.btree_page import (
     read_overflow,
     write_node,
 )
+from engine.storage import autovacuum, ptrmap
 from engine.storage.record import get_varint, put_varint
 
 __all__ = ["TableCursor", "IndexCursor", "create_table", "create_index", "drop_tree",
@@ -61,7 +62,11 @@ _U16 = struct.Struct(">H")
 
 
 def _new_root(pager, ptype: int) -> int:
-    pgno = pager.allocate()
+    if pager.auto_vacuum:
+        # Roots of auto_vacuum files stay at the front (engine.storage.autovacuum).
+        pgno = autovacuum.allocate_root(pager)
+    else:
+        pgno = pager.allocate()
     pager.write(pgno, empty_page(pager.page_size, pager.usable_size, ptype))
     return pgno
 
@@ -120,6 +125,13 @@ def drop_tree(pager, root: int) -> None:
     """Free every page of a tree, root and overflow pages included (page 1 is only cleared)."""
     if root == 1:
         clear_tree(pager, 1)
+        return
+    if pager.auto_vacuum:
+        root = autovacuum.resolve_root(pager, root)
+        for pgno, _ in list(tree_pages(pager, root)):
+            if pgno != root:
+                pager.free(pgno)
+        autovacuum.drop_root(pager, root)
         return
     for pgno, _ in list(tree_pages(pager, root)):
         pager.free(pgno)
@@ -206,6 +218,8 @@ class _Tree:
         leaf.keys.insert(i, key)
         leaf.data = stored
         cache_node(self.pager.node_cache, leaf)
+        if self.pager.auto_vacuum:
+            ptrmap.note_cell(self.pager, pgno, cell, leaf.ptype)
         return True
 
     def _split(self, ptype: int, cells: list, keys: list, right: int, cap: int, append: bool):

@@ -21,6 +21,7 @@ import struct
 from itertools import accumulate
 
 from engine.errors import corrupt
+from engine.storage import ptrmap
 from engine.storage.record import decode_record, get_varint, put_varint
 
 __all__ = [
@@ -233,6 +234,8 @@ def write_node(pager, node: Node) -> Node:
     buf = serialize_node(node, pager.page_size, pager.usable_size, header, old)
     node.data = pager.write(node.pgno, buf)
     cache_node(pager.node_cache, node)
+    if pager.auto_vacuum:
+        ptrmap.note_node(pager, node)
     return node
 
 
@@ -351,6 +354,9 @@ def make_cell(pager, payload: bytes, rowid: int | None) -> bytes:
         piece = rest[i * chunk:(i + 1) * chunk]
         page[4:4 + len(piece)] = piece
         pager.write(pgno, page)
+    if pager.auto_vacuum and count > 1:
+        ptrmap.put_entries(pager, [(pgnos[i], ptrmap.OVERFLOW2, pgnos[i - 1])
+                                   for i in range(1, count)])
     return head + payload[:local] + _U32.pack(pgnos[0])
 
 

@@ -12,7 +12,14 @@
   freeblocks well formed, fragment count right, rowids in order within and
   across pages, index keys in order when a comparison is supplied, all
   leaves at the same depth;
-* overflow chains: valid pages and the length the payload size implies.
+* overflow chains: valid pages and the length the payload size implies;
+* in auto_vacuum files (fileformat2.html 1.8): the pointer-map entry of
+  every root, child, overflow and free page, the largest-root field of the
+  header, and no tree using a pointer-map page -- "Bad ptr map entry
+  key=N expected=(T,P) got=(T,P)", "Failed to read ptrmap key=N", "max
+  rootpage (N) disagrees with header (M)", "Pointer map page N is
+  referenced", with the prefixes sqlite3 3.40 gives them (all children of
+  an interior page are reported "at right child", as 3.40 does).
 
 The index-versus-table agreement that SQLite also checks needs the schema and
 belongs to the layer above.  An empty list means no problem was found.
@@ -31,6 +38,9 @@ from engine.storage.btree_page import (
     MAX_DEPTH,
     local_payload_size,
     overflow_pages,
+)
+from engine.storage.ptrmap import (
+    BTREE, FREEPAGE, OVERFLOW1, OVERFLOW2, ROOTPAGE, is_map_page, map_page,
 )
 from engine.storage.record import decode_record, get_varint
 
@@ -53,6 +63,25 @@ class _Checker:
         self.used = bytearray(self.count + 1)
         self.errors: list[str] = []
         self.max_errors = max_errors
+        self.autovac = _U32.unpack_from(pager.get(1), 52)[0] != 0
+
+    def check_ptrmap(self, pgno: int, etype: int, parent: int, context: str = "") -> None:
+        """The pointer-map entry of ``pgno`` must be ``(etype, parent)``."""
+        pager = self.pager
+        got = None
+        if 2 <= pgno <= 0xFFFFFFFF:
+            pm = map_page(pager, pgno)
+            off = 5 * (pgno - pm - 1)
+            if off >= 0 and pm <= self.count:
+                data = pager.get(pm)
+                t = data[off]
+                if 1 <= t <= 5:
+                    got = (t, _U32.unpack_from(data, off + 1)[0])
+        if got is None:
+            self.error(f"{context}Failed to read ptrmap key={pgno}")
+        elif got != (etype, parent):
+            self.error(f"{context}Bad ptr map entry key={pgno} expected=({etype},{parent}) "
+                       f"got=({got[0]},{got[1]})")
 
     def error(self, msg: str) -> None:
         self.errors.append(msg)
@@ -86,11 +115,15 @@ class _Checker:
             found += 1
             data = self.pager.get(trunk)
             nxt, n = struct.unpack_from(">II", data, 0)
+            if self.autovac:
+                self.check_ptrmap(trunk, FREEPAGE, 0, "Main freelist: ")
             if n > max_leaves:
                 self.error(f"Main freelist: freelist leaf count too big on page {trunk}")
                 n = 0
             for i in range(n):
                 leaf = _U32.unpack_from(data, 8 + 4 * i)[0]
+                if self.autovac:
+                    self.check_ptrmap(leaf, FREEPAGE, 0, "Main freelist: ")
                 self.claim(leaf, "Main freelist: ")
                 found += 1
             trunk = nxt
@@ -99,7 +132,20 @@ class _Checker:
 
     # --- b-trees --------------------------------------------------------
 
+    def check_roots(self, roots) -> None:
+        """The header's largest-root field against the trees checked."""
+        page1 = self.pager.get(1)
+        if self.autovac:
+            largest = max(roots) if roots else 0
+            in_header = _U32.unpack_from(page1, 52)[0]
+            if largest != in_header:
+                self.error(f"max rootpage ({largest}) disagrees with header ({in_header})")
+        elif _U32.unpack_from(page1, 64)[0]:
+            self.error("incremental_vacuum enabled with a max rootpage of zero")
+
     def check_tree(self, root: int, compare=None) -> None:
+        if self.autovac and root > 1:
+            self.check_ptrmap(root, ROOTPAGE, 0)
         if not self.claim(root):
             return
         self.check_page(root, None, None, compare, 0, None, root)
@@ -184,14 +230,20 @@ class _Checker:
             unaccounted = (usable - content) - sum(owner[content:usable])
             if unaccounted != frag:
                 self.error(f"Fragmentation of {unaccounted} bytes reported as {frag} on page {pgno}")
-        # Keys, overflow chains and children.
+        # Keys, overflow chains and children.  (sqlite3 3.40 reports the
+        # pointer-map entries of an interior page's cells with the prefix it
+        # set for the right child, checked first.)
+        av_prefix = f"On page {pgno} at right child: " if not leaf else None
         prev_key = lower
         child_depth = None
         leaf_depth = depth
         for i, off, key, payload_size, local, ovfl, child in cells:
             cprefix = f"{prefix}cell {i}: "
             if ovfl:
-                self._check_overflow(ovfl, overflow_pages(payload_size, local, usable), cprefix)
+                if self.autovac:
+                    self.check_ptrmap(ovfl, OVERFLOW1, pgno, av_prefix or cprefix)
+                self._check_overflow(ovfl, overflow_pages(payload_size, local, usable), cprefix,
+                                     av_prefix or cprefix)
             if intkey:
                 if prev_key is not None and (key < prev_key or (key == prev_key and leaf)):
                     self.error(f"{cprefix}Rowid {key} out of order")
@@ -210,6 +262,8 @@ class _Checker:
                     if upper is not None and compare(key, upper) >= 0:
                         self.error(f"{cprefix}Index key out of order")
             if not leaf:
+                if self.autovac:
+                    self.check_ptrmap(child, BTREE, pgno, av_prefix)
                 if self.claim(child, cprefix):
                     res = self.check_page(child, prev_key, key, compare, depth + 1, intkey, root)
                     if res is not None:
@@ -222,6 +276,8 @@ class _Checker:
         if not leaf:
             right = _U32.unpack_from(data, hdr + 8)[0]
             rprefix = f"{prefix}cell {n}: "
+            if self.autovac:
+                self.check_ptrmap(right, BTREE, pgno, av_prefix)
             if self.claim(right, rprefix):
                 res = self.check_page(right, prev_key, upper, compare, depth + 1, intkey, root)
                 if res is not None:
@@ -273,14 +329,17 @@ class _Checker:
             out += read_overflow(self.pager, ovfl, payload_size - local)
         return out
 
-    def _check_overflow(self, first: int, expected: int, prefix: str) -> None:
+    def _check_overflow(self, first: int, expected: int, prefix: str, av_prefix: str) -> None:
         pgno = first
         found = 0
         while found < expected:
             if pgno <= 0 or not self.claim(pgno, prefix):
                 break
             found += 1
-            pgno = _U32.unpack_from(self.pager.get(pgno), 0)[0]
+            nxt = _U32.unpack_from(self.pager.get(pgno), 0)[0]
+            if self.autovac and found < expected:
+                self.check_ptrmap(nxt, OVERFLOW2, pgno, av_prefix)
+            pgno = nxt
         if found != expected:
             self.error(f"{prefix}overflow list length is {found} but should be {expected}")
 
@@ -310,15 +369,20 @@ def check_integrity(pager, roots, *, max_errors: int = MAX_ERRORS) -> list[str]:
                     continue
                 seen_roots.add(root)
                 todo.append((root, compare))
+            checker.check_roots([r for r, _ in todo])
             for root, compare in todo:
                 try:
                     checker.check_tree(root, compare)
                 except CorruptError as exc:
                     checker.error(f"Tree {root}: {getattr(exc, 'detail', None) or exc}")
             lock_page = pager.lock_byte_page
+            autovac = checker.autovac
             for pgno in range(1, checker.count + 1):
-                if not checker.used[pgno] and pgno != lock_page:
+                is_map = autovac and is_map_page(pager, pgno)
+                if not checker.used[pgno] and pgno != lock_page and not is_map:
                     checker.error(f"Page {pgno} is never used")
+                if checker.used[pgno] and is_map:
+                    checker.error(f"Pointer map page {pgno} is referenced")
         except _Stop:
             pass
         return checker.errors

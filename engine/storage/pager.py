@@ -49,6 +49,7 @@ from engine.errors import (
 from engine.storage.journal import JournalWriter, read_journal, super_journal_name
 from engine.storage.vfs import EXCLUSIVE, NONE, PENDING_BYTE, RESERVED, SHARED, VFS, MemoryVFS
 from engine.storage.pager_wal import CHECKPOINT_MODES, JOURNAL_MODES, WalMode
+from engine.storage.ptrmap import FREEPAGE, is_map_page, put_entry
 
 __all__ = ["Pager", "HEADER_MAGIC", "SQLITE_VERSION_NUMBER", "JOURNAL_MODES", "CHECKPOINT_MODES"]
 
@@ -81,9 +82,10 @@ OFF_VERSION_VALID_FOR = 92
 OFF_VERSION_NUMBER = 96
 
 
-def new_database_page1(page_size: int) -> bytes:
+def new_database_page1(page_size: int, auto_vacuum: int = 0) -> bytes:
     """Page 1 of an empty database: the header sqlite3 writes and an empty
-    table-leaf page for sqlite_schema."""
+    table-leaf page for sqlite_schema.  An auto_vacuum file starts with
+    page 1 as its largest root."""
     page = bytearray(page_size)
     page[0:16] = HEADER_MAGIC
     _U16.pack_into(page, OFF_PAGE_SIZE, 1 if page_size == 65536 else page_size)
@@ -94,6 +96,9 @@ def new_database_page1(page_size: int) -> bytes:
     _U32.pack_into(page, OFF_SCHEMA_FORMAT, 4)
     _U32.pack_into(page, OFF_TEXT_ENCODING, 1)
     _U32.pack_into(page, OFF_VERSION_NUMBER, SQLITE_VERSION_NUMBER)
+    if auto_vacuum:
+        _U32.pack_into(page, OFF_AUTOVACUUM, 1)
+        _U32.pack_into(page, OFF_INCR_VACUUM, 1 if auto_vacuum == 2 else 0)
     page[100] = 0x0D
     _U16.pack_into(page, 105, page_size & 0xFFFF)   # cell content start; 0 means 65536
     return bytes(page)
@@ -144,6 +149,13 @@ class Pager(WalMode):
         self._wal_view = None              # (salt, mx_frame) the clean cache reflects
         self._memory_journal_vfs = None
         self._leaving_wal = False
+        # auto_vacuum (engine.storage.autovacuum): 0 NONE, 1 FULL, 2
+        # INCREMENTAL, as the header says; next_auto_vacuum is what PRAGMA
+        # auto_vacuum asked for (a new file and VACUUM use it); moved_roots
+        # maps roots moved by a DROP to their new pages for this statement.
+        self.auto_vacuum = 0
+        self.next_auto_vacuum: int | None = None
+        self.moved_roots: dict[int, int] = {}
         # Whether a statement has ended inside the current read transaction:
         # until one has, nothing was observed and the snapshot may be renewed
         # while waiting for the write lock (sqlite3's busy handler case).
@@ -260,6 +272,7 @@ class Pager(WalMode):
         if size == 0 and not wal_pages:
             self._page_count = 0
             self._page_size = self._usable = self._new_page_size
+            self.auto_vacuum = self.next_auto_vacuum or 0
             return
         if len(hdr) < 100:
             hdr = hdr + bytes(100 - len(hdr))
@@ -284,7 +297,9 @@ class Pager(WalMode):
         if hdr[OFF_WRITE_VERSION] > 2:
             self._write_refused = "attempt to write a readonly database"
         if _U32.unpack_from(hdr, OFF_AUTOVACUUM)[0]:
-            self._write_refused = "unsupported file format: auto_vacuum databases are read-only here"
+            self.auto_vacuum = 2 if _U32.unpack_from(hdr, OFF_INCR_VACUUM)[0] else 1
+        else:
+            self.auto_vacuum = 0
         file_pages = -(-size // page_size)
         in_header = _U32.unpack_from(hdr, OFF_DB_SIZE)[0]
         if wal_pages:
@@ -420,7 +435,8 @@ class Pager(WalMode):
         self._db_written = False
         if self._page_count == 0:
             self._page_size = self._usable = self._new_page_size
-            self._dirty[1] = new_database_page1(self._page_size)
+            self.auto_vacuum = self.next_auto_vacuum or 0
+            self._dirty[1] = new_database_page1(self._page_size, self.auto_vacuum)
             self._page_count = 1
             self._orig_counter = 0
         else:
@@ -449,6 +465,7 @@ class Pager(WalMode):
     def _finish_write(self) -> None:
         self._in_write = False
         self._savepoints = []
+        self.moved_roots = {}
         self._dirty = {}
         self._journaled = set()
         self._journal = None
@@ -471,6 +488,9 @@ class Pager(WalMode):
                 self._page_count = 0
             self._finish_write()
             return
+        if self.auto_vacuum == 1:
+            from engine.storage.autovacuum import commit_step
+            commit_step(self)
         if self.wal is not None:
             self._commit_wal()
             return
@@ -483,6 +503,8 @@ class Pager(WalMode):
         self.write(1, page1)
         if self._journal is None and self.journal_mode != "off":
             self._journal = self._new_journal()
+        if self._page_count < self._orig_page_count and self._journal is not None:
+            self._journal_cut_pages()
         if self._journal is not None:
             self._journal.sync()
         self._lock(EXCLUSIVE)        # BusyError here leaves the transaction open
@@ -512,6 +534,23 @@ class Pager(WalMode):
             cache.popitem(last=False)
         self._snapshot = (bytes(page1[24:40]), self.file.size())
         self._finish_write()
+
+    def _journal_cut_pages(self) -> None:
+        """A commit that shrinks the file (VACUUM, auto_vacuum) journals every
+        page it cuts off, so that a crash before the commit point can put
+        them back (a page moved elsewhere was only read, never written)."""
+        ps = self._page_size
+        lock = self.lock_byte_page
+        for pgno in range(self._page_count + 1, self._orig_page_count + 1):
+            if pgno in self._journaled or pgno == lock:
+                continue
+            original = self._clean.get(pgno)
+            if original is None:
+                original = self.file.read((pgno - 1) * ps, ps)
+                if len(original) < ps:
+                    original += bytes(ps - len(original))
+            self._journal.append(pgno, original)
+            self._journaled.add(pgno)
 
     def _new_journal(self) -> JournalWriter:
         vfs = self.vfs
@@ -709,6 +748,7 @@ class Pager(WalMode):
         if not self._in_write:
             raise InternalEngineError("savepoint outside a write transaction")
         self._savepoints.append(({}, self._page_count))
+        self.moved_roots = {}
         return len(self._savepoints)
 
     def release(self, depth: int) -> None:
@@ -738,13 +778,16 @@ class Pager(WalMode):
                 break
             self._savepoints.pop()
         self.node_cache.clear()
+        self.moved_roots = {}
 
-    def allocate(self) -> int:
-        """A page for new content: the freelist first, then the end of the file."""
+    def allocate(self, extend: bool = False) -> int:
+        """A page for new content: the freelist first (unless ``extend``),
+        then the end of the file.  In an auto_vacuum file the end skips
+        pointer-map pages, which are created (zeroed) on the way."""
         if not self._in_write:
             raise InternalEngineError("allocate outside a write transaction")
         page1 = self.get(1)
-        trunk = _U32.unpack_from(page1, OFF_FREELIST_TRUNK)[0]
+        trunk = 0 if extend else _U32.unpack_from(page1, OFF_FREELIST_TRUNK)[0]
         count = _U32.unpack_from(page1, OFF_FREELIST_COUNT)[0]
         if trunk:
             self._check_freelist_page(trunk)
@@ -769,14 +812,37 @@ class Pager(WalMode):
             self._set_header_u32(OFF_FREELIST_COUNT, max(count, 1) - 1)
             return trunk
         pgno = self._page_count + 1
-        if pgno == self.lock_byte_page:
-            pgno += 1
+        while True:
+            if pgno == self.lock_byte_page:
+                pgno += 1
+            elif self.auto_vacuum and is_map_page(self, pgno):
+                self._grow_to(pgno)
+                self.write(pgno, bytes(self._page_size))
+                pgno += 1
+            else:
+                break
+        self._grow_to(pgno)
+        return pgno
+
+    def _grow_to(self, pgno: int) -> None:
         if pgno > 0xFFFFFFFE:
             from engine.errors import FullError
             raise FullError("database or disk is full")
         self._page_count = pgno
         self._modified = True
-        return pgno
+
+    @property
+    def empty_new_file(self) -> bool:
+        """Inside a write transaction on a file that had no pages, before
+        anything was written (sqlite3 still lets auto_vacuum change)."""
+        return self._in_write and self._orig_page_count == 0 and not self._modified
+
+    def grow_pages(self, count: int) -> None:
+        """Extend the database to ``count`` pages (VACUUM; the caller writes them)."""
+        if not self._in_write:
+            raise InternalEngineError("grow outside a write transaction")
+        if count > self._page_count:
+            self._grow_to(count)
 
     def truncate_pages(self, count: int) -> None:
         """Shrink the database to ``count`` pages (VACUUM); the file is cut
@@ -805,6 +871,10 @@ class Pager(WalMode):
             raise InternalEngineError("free outside a write transaction")
         if pgno < 2 or pgno > self._page_count or pgno == self.lock_byte_page:
             raise corrupt(f"free of page {pgno} out of range")
+        if self.auto_vacuum:
+            if is_map_page(self, pgno):
+                raise corrupt(f"free of pointer-map page {pgno}")
+            put_entry(self, pgno, FREEPAGE, 0)
         page1 = self.get(1)
         trunk = _U32.unpack_from(page1, OFF_FREELIST_TRUNK)[0]
         count = _U32.unpack_from(page1, OFF_FREELIST_COUNT)[0]

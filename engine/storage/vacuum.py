@@ -14,6 +14,13 @@ the schema cookie moves on, as sqlite3's VACUUM leaves them.
 Unlike sqlite3, which re-inserts every row into fresh trees, the copy keeps
 each page's cells as they are: free pages go, but half-empty pages stay
 half-empty (the file is typically within a few percent of sqlite3's).
+
+The new file takes the auto_vacuum mode ``PRAGMA auto_vacuum`` last asked
+for (the current one otherwise), as sqlite3's VACUUM does: this is how a
+database changes between NONE and FULL/INCREMENTAL.  An auto_vacuum file
+gets its roots on the first pages after the pointer map (page 2), the
+largest of them in the header, and pointer-map pages built from the new
+numbering (engine.storage.ptrmap).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from engine.storage.btree_page import (
     INTERIOR_TABLE, LEAF_INDEX, Node, _cell_layout, cell_overflow, overflow_chain, parse_node,
     serialize_node,
 )
+from engine.storage.ptrmap import BTREE, OVERFLOW1, OVERFLOW2, ROOTPAGE, is_map_page, map_page
 from engine.storage.record import decode_record, encode_record
 
 __all__ = ["vacuum"]
@@ -34,13 +42,39 @@ _U32 = struct.Struct(">I")
 
 
 def _schema_roots(pager) -> list[tuple[int, int]]:
-    """(schema rowid, root page) of every b-tree named in sqlite_schema."""
-    out = []
+    """(schema rowid, root page) of every b-tree named in sqlite_schema, in
+    the order sqlite3's VACUUM creates them: each table (its automatic
+    indexes right after it, sqlite_sequence after the first AUTOINCREMENT
+    table), then the other indexes."""
+    rows = []
     for rowid, payload in TableCursor(pager, 1).scan():
         rec = decode_record(payload)
-        if len(rec) >= 4 and isinstance(rec[3], int) and rec[3] > 0:
-            out.append((rowid, rec[3]))
-    return out
+        if len(rec) >= 5 and isinstance(rec[3], int) and rec[3] > 0:
+            rows.append((rowid, rec))
+    tables = []
+    autos: dict = {}
+    indexes = []
+    sequence = []
+    for rowid, rec in rows:
+        kind, name, tbl, sql = rec[0], rec[1], rec[2], rec[4]
+        if kind == "table" and name == "sqlite_sequence":
+            sequence.append((rowid, rec[3]))
+        elif kind == "table":
+            tables.append((rowid, rec[3], name, sql))
+        elif kind == "index" and sql is None and isinstance(tbl, str):
+            autos.setdefault(tbl.lower(), []).append((rowid, rec[3]))
+        else:
+            indexes.append((rowid, rec[3]))
+    out = []
+    for rowid, root, name, sql in tables:
+        out.append((rowid, root))
+        out.extend(autos.pop(name.lower(), []) if isinstance(name, str) else [])
+        if sequence and isinstance(sql, str) and "AUTOINCREMENT" in sql.upper():
+            out.extend(sequence)
+            sequence = []
+    for rest in autos.values():
+        out.extend(rest)
+    return out + sequence + indexes
 
 
 def vacuum(pager) -> int:
@@ -49,6 +83,7 @@ def vacuum(pager) -> int:
     usable = pager.usable_size
     lock_page = pager.lock_byte_page
     roots = _schema_roots(pager)
+    target = pager.next_auto_vacuum if pager.next_auto_vacuum is not None else pager.auto_vacuum
     mapping: dict[int, int] = {}
     order: list[int] = []
     overflow_next: dict[int, int] = {}
@@ -58,11 +93,19 @@ def vacuum(pager) -> int:
         nonlocal next_new
         if old in mapping:
             raise corrupt(f"page {old} is referenced twice")
-        if next_new == lock_page:
+        while next_new == lock_page or (target and is_map_page(pager, next_new)):
             next_new += 1
         mapping[old] = next_new
         order.append(old)
         next_new += 1
+
+    if target:
+        # Roots first (after page 1 and the first pointer-map page), so
+        # that they sit together at the front.
+        assign(1)
+        for _rowid, root in roots:
+            if root not in mapping and 1 < root <= pager.page_count:
+                assign(root)
 
     def walk(root: int) -> None:
         stack = [(root, 0)]
@@ -70,7 +113,8 @@ def vacuum(pager) -> int:
             pgno, depth = stack.pop()
             if depth > 20 or pgno < 1 or pgno > pager.page_count:
                 raise corrupt(f"b-tree page {pgno} out of range")
-            assign(pgno)
+            if not (depth == 0 and pgno in mapping):     # a root placed up front
+                assign(pgno)
             node = parse_node(pgno, pager.get(pgno), usable)
             for cell in node.cells:
                 first, count = cell_overflow(pager, cell, node.ptype)
@@ -85,11 +129,14 @@ def vacuum(pager) -> int:
                 stack.extend((c, depth + 1) for c in reversed(children))
 
     walk(1)
+    walked = {1}
     for _rowid, root in roots:
-        if root not in mapping:
+        if root not in walked:
+            walked.add(root)
             walk(root)
 
     images: dict[int, bytes] = {}
+    entries: dict[int, tuple[int, int]] = {}      # new page -> pointer-map entry
     page_size = pager.page_size
     for old in order:
         new = mapping[old]
@@ -98,6 +145,8 @@ def vacuum(pager) -> int:
             page = bytearray(data)
             nxt = overflow_next[old]
             _U32.pack_into(page, 0, mapping[nxt] if nxt else 0)
+            if nxt:
+                entries[mapping[nxt]] = (OVERFLOW2, new)
             images[new] = bytes(page)
             continue
         node = parse_node(old, data, usable)
@@ -105,29 +154,54 @@ def vacuum(pager) -> int:
         for cell in node.cells:
             cell = bytearray(cell)
             if node.ptype < LEAF_INDEX:
-                _U32.pack_into(cell, 0, mapping[_U32.unpack_from(cell, 0)[0]])
+                child = mapping[_U32.unpack_from(cell, 0)[0]]
+                _U32.pack_into(cell, 0, child)
+                entries[child] = (BTREE, new)
             if node.ptype != INTERIOR_TABLE:
                 size, p, local = _cell_layout(bytes(cell), node.ptype, usable)
                 if local < size:
-                    _U32.pack_into(cell, p + local, mapping[_U32.unpack_from(cell, p + local)[0]])
+                    first = mapping[_U32.unpack_from(cell, p + local)[0]]
+                    _U32.pack_into(cell, p + local, first)
+                    entries[first] = (OVERFLOW1, new)
             cells.append(bytes(cell))
         right = mapping[node.right] if node.ptype < LEAF_INDEX else 0
+        if right:
+            entries[right] = (BTREE, new)
         copy = Node(new, node.ptype, cells, list(node.keys), right)
         header = data[:100] if new == 1 else None
         images[new] = bytes(serialize_node(copy, page_size, usable, header, data))
 
     count = next_new - 1
+    new_roots = {mapping[root] for _rowid, root in roots if root in mapping} - {1}
+    for r in new_roots:
+        entries[r] = (ROOTPAGE, 0)
+    maps: dict[int, bytearray] = {}
+    if target:
+        for new, (etype, parent) in entries.items():
+            pm = map_page(pager, new)
+            buf = maps.get(pm)
+            if buf is None:
+                buf = maps[pm] = bytearray(page_size)
+            struct.pack_into(">BI", buf, 5 * (new - pm - 1), etype, parent)
+        for pm in range(2, count + 1):
+            if is_map_page(pager, pm) and pm not in maps:
+                maps[pm] = bytearray(page_size)
+    pager.grow_pages(count)
     for new in range(1, count + 1):
         if new == lock_page:
             continue
-        pager.write(new, images[new])
+        pager.write(new, maps[new] if new in maps else images[new])
     pager.truncate_pages(count)
     pager.node_cache.clear()
-    # An empty freelist; roots recorded under their new numbers.
+    # An empty freelist; the auto_vacuum fields of the new mode; roots
+    # recorded under their new numbers.
     page1 = bytearray(pager.get(1))
     _U32.pack_into(page1, 32, 0)
     _U32.pack_into(page1, 36, 0)
+    _U32.pack_into(page1, 52, (max(new_roots) if new_roots else 1) if target else 0)
+    _U32.pack_into(page1, 64, 1 if target == 2 else 0)
     pager.write(1, page1)
+    pager.auto_vacuum = target
     schema = TableCursor(pager, 1)
     for rowid, root in roots:
         if mapping[root] != root:
