@@ -25,6 +25,12 @@ from .values import (
 
 Fn = Callable[[tuple], object]
 
+
+def _constant_element(node) -> bool:
+    while isinstance(node, (ast.Unary, ast.Collate)):
+        node = node.operand if isinstance(node, ast.Unary) else node.expr
+    return isinstance(node, (ast.Literal, ast.Param))
+
 MAX_EXPR_DEPTH = 1000
 
 
@@ -287,11 +293,15 @@ class ExprCompiler:
         return lambda row: fn(fl(row), fr(row))
 
     def _always_false(self, e) -> bool:
-        return (isinstance(e, ast.Literal) and type(e.value) is int and e.value == 0) \
-            or self._truth_keyword(e) is False
+        # The keyword FALSE does not count: sqlite3 folds only a literal 0
+        # (engine/sql/parser_expr.py does it while parsing).
+        return isinstance(e, ast.Literal) and type(e.value) is int and e.value == 0
 
     def _truth_keyword(self, e) -> bool | None:
-        """True/False when ``e`` is the keyword TRUE/FALSE (not a column)."""
+        """True/False when ``e`` is the keyword TRUE/FALSE (not a column), or
+        ``x [NOT] IN ()``, which sqlite3's parser turns into FALSE/TRUE."""
+        if isinstance(e, ast.InList) and not e.items:
+            return e.negated
         if isinstance(e, ast.Column) and e.table is None and not e.quoted \
                 and e.name.lower() in ("true", "false") and self._resolve(e) is None:
             return e.name.lower() == "true"
@@ -491,7 +501,16 @@ class ExprCompiler:
         if not e.items:
             return _const(1 if e.negated else 0)
         fx = self.compile(e.expr, d)
-        items = [(self.compile(i, d), self.comparison("=", e.expr, i)) for i in e.items]
+        # Every element is compared under the left operand's affinity and
+        # collation (exprINAffinity); a lone constant element is compared as
+        # "x = +c" (so a COLLATE on it still counts).
+        conv = ops.converter_for(self.affinity(e.expr))
+        if len(e.items) == 1 and _constant_element(e.items[0]):
+            coll = self.binary_collation(e.expr, e.items[0])
+        else:
+            coll = self.collation(e.expr)[0]
+        eq = ops.make_comparison("=", conv, collation_key_function(coll))
+        items = [(self.compile(i, d), eq) for i in e.items]
         neg = e.negated
 
         def in_list(row):

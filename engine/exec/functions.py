@@ -219,7 +219,7 @@ def _unicode(x):
     if x is None:
         return None
     s = to_text(x)
-    if not s:
+    if not s or s[0] == "\x00":     # read as a C string: empty
         return None
     if s[0] < "\x80" or not ("\udc80" <= s[0] <= "\udcff"):
         return ord(s[0])

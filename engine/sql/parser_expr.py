@@ -63,6 +63,11 @@ _COLUMN_KINDS = (ID_KINDS | JOIN_KEYWORDS) - _PRIMARY_KEYWORDS
 _FUNCTION_KINDS = ID_KINDS - _PRIMARY_KEYWORDS
 
 
+def _parse_false(e) -> bool:
+    return (type(e) is Literal and type(e.value) is int and e.value == 0) or \
+        (type(e) is InList and not e.items and not e.negated)
+
+
 class ExprParser(ParserBase):
     """Mixin: expression grammar.  Needs ``_parse_select`` from the select
     mixin for subqueries."""
@@ -117,7 +122,13 @@ class ExprParser(ParserBase):
                 self.depth += 2
                 right, rh = self._expr(prec + 1)
                 self.depth -= 2
-                left = Binary(op, left, right)
+                if op == "AND" and (_parse_false(left) or _parse_false(right)):
+                    # sqlite3ExprAnd(): an AND with a literal 0 or "x IN ()"
+                    # side is the integer 0 from here on (its other side is
+                    # never resolved; ORDER BY then reads it as column 0).
+                    left = Literal(0)
+                else:
+                    left = Binary(op, left, right)
                 h = self._height((h if h > rh else rh) + 1)
             elif kind in _EQ_LEVEL:
                 if P_EQ < min_prec:
