@@ -152,13 +152,16 @@ def _trim(x, chars=None, *, _mode="both"):
 
 
 def _replace(x, old, new):
-    if x is None or old is None or new is None:
+    if x is None or old is None:
         return None
     s = to_text(x)
     o = to_text(old)
     if o == "":
-        # sqlite3 hands back its first argument, read as text only if a blob.
+        # sqlite3 hands back its first argument (read as text only if a
+        # blob) before it looks at the replacement, NULL or not.
         return s if isinstance(x, (bytes, bytearray)) else x
+    if new is None:
+        return None
     return s.replace(o, to_text(new))
 
 

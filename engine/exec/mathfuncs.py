@@ -107,10 +107,15 @@ def _pow(x, y):
     try:
         return _real(math.pow(float(a), float(b)))
     except OverflowError:
-        return math.inf
+        # C's pow() keeps the sign of a negative base under an odd integer power.
+        fb = float(b)
+        odd = fb == int(fb) and int(fb) % 2 == 1
+        return -math.inf if a < 0 and odd else math.inf
     except ValueError:
         if a == 0 and b < 0:       # C's pow(0, negative) is an infinity
-            return math.inf
+            fb = float(b)
+            odd = fb == int(fb) and int(fb) % 2 == 1
+            return -math.inf if odd and math.copysign(1.0, float(a)) < 0 else math.inf
         return None
 
 
