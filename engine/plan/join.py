@@ -156,25 +156,69 @@ class JoinPlanning:
             remaining.remove(pick)
         return order
 
+    def _is_constant_term(self, c, scope: Scope, n_levels: int) -> bool:
+        """A term decided once per execution of the join: it reads no column
+        of this query's sources (outer columns are fine), holds no subquery
+        and calls no non-deterministic function (sqlite3's prereqAll==0 and
+        exprIsDeterministic())."""
+        if _has_subquery(c):
+            return False
+        if any(isinstance(node, ast.FunctionCall) and node.name.lower() in _VOLATILE for node in walk(c)):
+            return False
+        return self._conjunct_level(c, scope, n_levels) < 0
+
+    def _on_references_right(self, levels: list[_Level], scope: Scope) -> bool:
+        """Whether an ON clause reads a source to the right of its join: an
+        error for LEFT/RIGHT/FULL joins, and for inner joins in a query that
+        has a RIGHT or FULL join (sqlite3 allows it otherwise)."""
+        has_right = any(lv.kind in ("RIGHT", "FULL") for lv in levels)
+        for k, lv in enumerate(levels):
+            if lv.on is None or (lv.kind == "INNER" and not has_right):
+                continue
+            for node in walk(lv.on):
+                if not isinstance(node, ast.Column):
+                    continue
+                try:
+                    r = scope.lookup_local(node.name, node.table)
+                except SQLError:
+                    continue
+                if r is not None and r.slot >= lv.source.offset + lv.source.width:
+                    return True
+        return False
+
     def _join(self, levels: list[_Level], scope: Scope, conjuncts, comp: ExprCompiler):
         n = len(levels)
         placed: list[list] = [[] for _ in range(n)]
         initial = []
+        right_of = self._on_references_right(levels, scope)
         # Rows of a RIGHT/FULL join's right side may arrive with the whole left
         # side NULL: no WHERE term may be decided before that level.
         floor = max((k for k, lv in enumerate(levels) if lv.kind in ("RIGHT", "FULL")), default=-1)
-        for c in conjuncts:
-            k = self._conjunct_level(c, scope, n)
-            if k < 0 and floor < 0:
-                initial.append(c)
-            else:
-                placed[max(k, floor)].append(c)
-        # ON terms of inner joins behave like WHERE terms.
+        # ON terms of inner joins behave like WHERE terms, except that a RIGHT
+        # or FULL join to their right sees them as part of its left operand:
+        # they filter at their own level, and the right side's unmatched rows
+        # never meet them (sqlite3 defers only WHERE terms past such a join).
         for k, lv in enumerate(levels):
             if lv.kind == "INNER" and lv.on is not None:
                 for c in split_conjuncts(lv.on):
-                    placed[max(k, floor, self._conjunct_level(c, scope, n))].append(c)
+                    if self._is_constant_term(c, scope, n):
+                        initial.append(c)
+                    elif k < floor:
+                        placed[max(k, min(self._conjunct_level(c, scope, n), floor - 1))].append(c)
+                    else:
+                        placed[max(k, floor, self._conjunct_level(c, scope, n))].append(c)
                 lv.on = None
+        # A term reading no column of this query (nor a subquery, nor a
+        # non-deterministic function) is decided once before any row is read,
+        # as sqlite3WhereBegin does: when false the whole join is empty, even
+        # the unmatched rows of RIGHT/FULL joins.  The ON terms of inner joins
+        # count (``a JOIN b ON 0 RIGHT JOIN c ON 1`` yields nothing); those of
+        # LEFT/RIGHT/FULL joins do not.
+        for c in conjuncts:
+            if not n or self._is_constant_term(c, scope, n):
+                initial.append(c)
+            else:
+                placed[max(self._conjunct_level(c, scope, n), floor, 0)].append(c)
         join_levels = []
         for k, lv in enumerate(levels):
             terms = placed[k] if lv.kind == "INNER" else (split_conjuncts(lv.on) if lv.on else [])
@@ -190,12 +234,22 @@ class JoinPlanning:
             access = lv.access
             if lv.kind in ("RIGHT", "FULL"):
                 # One stable list of the right side's rows, to know which matched.
-                access = access if lv.base_table is None else op.Materialized(
+                access = _StableRows(access) if lv.base_table is None else op.Materialized(
                     _ReaderPlan(lv.reader), self.rt, False)
+                if lv.kind == "RIGHT" and k >= floor and isinstance(lv.access, op.TableFunction) \
+                        and lv.access.args:
+                    # sqlite3 3.40 cannot use a table-valued function's
+                    # arguments on the right of a RIGHT JOIN (with no RIGHT or
+                    # FULL join after it): the function yields no rows inside
+                    # the join, so none of its rows matches, and each comes out
+                    # once with every column to its left NULL.
+                    on_fn = _never
             elif lv.base_table is not None or k > 0:
                 access = self._access_path(k, lv, levels, scope, comp, terms, local)
             join_levels.append(op.JoinLevel(access, lv.source.width, lv.kind, on_fn, filters))
         initial_fns = [comp.compile_predicate(c) for c in initial]
+        if right_of:
+            raise SQLError("ON clause references tables to its right")
         if not levels:
             return op.NestedLoopJoin([], initial_fns)
         return op.NestedLoopJoin(join_levels, initial_fns, self.db.check_interrupt)
@@ -427,3 +481,26 @@ class JoinPlanning:
                 return v
             return key
         return None
+
+
+def _never(row) -> bool:
+    return False
+
+
+class _StableRows:
+    """The rows of a source that is not a base table, returned as the same
+    objects while their values do not change, so that a RIGHT/FULL join can
+    tell by identity which of them matched."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.last = None
+        self.last_key = None
+
+    def rows_for(self, prefix):
+        rows = list(self.inner.rows_for(prefix))
+        key = [tuple((type(v), v) for v in r) for r in rows]
+        if key == self.last_key:
+            return self.last
+        self.last, self.last_key = rows, key
+        return rows

@@ -17,6 +17,7 @@ from ..exec import operators as op
 from ..exec.aggregates import is_aggregate_call
 from ..exec.expr import ExprCompiler, Slot, walk
 from ..exec.values import NONE, collation_key_function, equality_key, numeric_affinity_for_compare
+from ..names import fold
 from ..sql import ast
 from .common import QueryPlan, _Level, _nulls, _ordinal, split_conjuncts, term_position  # noqa: F401 (re-exported)
 from .grouping import GroupPlanning, _computed_outside
@@ -60,6 +61,8 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
             body = sel.body
             if isinstance(body, ast.SelectCore):
                 return self._plan_core(body, outer, sel.order_by, sel.limit, sel.offset)
+            if sel.order_by and _converted_to_subquery(body, sel.order_by):
+                return self._plan_converted_compound(sel, outer)
             plan = self._plan_body(body, outer)
             return self._finish_compound(plan, body, outer, sel.order_by, sel.limit, sel.offset)
         finally:
@@ -130,6 +133,25 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         cols = [ColumnInfo(c.name, c.affinity, m) for c, m in zip(left.columns, merged)]
         return QueryPlan(cols, op.Rows(produce), left.correlated or right.correlated)
 
+    def _plan_converted_compound(self, sel: ast.Select, outer: Scope | None) -> QueryPlan:
+        """A compound whose ORDER BY uses COLLATE (and that is not all UNION
+        ALL), planned as sqlite3 rewrites it (convertCompoundSelectToSubquery):
+        ``SELECT * FROM (compound) GROUP BY g HAVING h ORDER BY ...``, where
+        g and h are the GROUP BY and HAVING of the compound's last SELECT,
+        which loses them.  So they name the compound's result columns, not
+        that SELECT's tables.  ORDER BY terms still match the compound's
+        result columns as a compound's do; LIMIT and OFFSET apply outside."""
+        body = sel.body
+        last = body.right
+        group_by, having = (), None
+        if isinstance(last, ast.SelectCore):
+            group_by, having = last.group_by, last.having
+            last = ast.SelectCore(last.columns, last.from_, last.where, (), None, last.windows, last.distinct)
+        inner = ast.Compound(body.op, body.left, last)
+        core = ast.SelectCore((ast.Star(),), ast.SubqueryRef(ast.Select(inner)), None, group_by, having)
+        plan = self._plan_core(core, outer, (), None, None)
+        return self._finish_compound(plan, inner, outer, sel.order_by, sel.limit, sel.offset)
+
     def _finish_compound(self, plan: QueryPlan, body, outer, order_by, limit, offset) -> QueryPlan:
         operator = plan.operator
         if order_by:
@@ -149,8 +171,9 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         operator = self._limit(operator, limit, offset, outer)
         return QueryPlan(plan.columns, operator, plan.correlated)
 
-    def _compound_names(self, body) -> list[list]:
-        """For each component SELECT, its result columns as (name, expr)."""
+    def _compound_names(self, body) -> list[tuple[list, set]]:
+        """For each component SELECT, its result columns as (name, expr), and
+        the names its FROM items answer to."""
         if isinstance(body, ast.Compound):
             return self._compound_names(body.left) + self._compound_names(body.right)
         if isinstance(body, ast.SelectCore):
@@ -160,24 +183,29 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                     out.append((rc.alias, rc.expr))
                 else:
                     out.append((None, None))
-            return [out]
-        return [[]]
+            return [(out, _from_names(body.from_))]
+        return [([], set())]
 
     def _compound_order_index(self, e, names, width) -> int | None:
+        """The result column an ORDER BY term of a compound names: its number,
+        an alias or column name of any component, or an expression equal to
+        one of a component's (columns compared as that component resolves
+        them, so ``t1.c0`` matches ``c0`` when t1 is in its FROM)."""
         k = term_position(e)
         if k is not None:
             return k - 1 if 1 <= k <= width else None
         base = e
         while isinstance(base, ast.Collate):
             base = base.expr
-        for comp in names:
+        for comp, from_names in names:
+            target = _same_columns(base, from_names)
             for i, (alias, expr) in enumerate(comp):
                 if isinstance(base, ast.Column) and base.table is None:
                     if alias is not None and alias.lower() == base.name.lower():
                         return i
                     if isinstance(expr, ast.Column) and expr.name.lower() == base.name.lower():
                         return i
-                elif expr is not None and expr == base:
+                elif expr is not None and (expr == base or _same_columns(expr, from_names) == target):
                     return i
         return None
 
@@ -204,6 +232,22 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                     plain = False
                 levels.append(_Level(src, access, kind if kind in ("LEFT", "RIGHT", "FULL") else "INNER",
                                      on_expr, table, reader))
+        # sqlite3 ANDs every ON clause onto the WHERE clause before resolving
+        # names (sqlite3ProcessJoin), and a literal 0 on either side of an AND
+        # makes the whole the constant 0 (the ON clauses of outer joins are
+        # never such a side, but are dropped with the rest): the query is
+        # empty and the other terms are never resolved.
+        if _is_false(conjuncts) or any(lv.kind == "INNER" and lv.on is not None and _is_false(split_conjuncts(lv.on))
+                                       for lv in levels):
+            conjuncts = [ast.Literal(0)]
+            for lv in levels:
+                lv.on = None
+        # For "*": the last RIGHT/FULL join, and the USING names to the right of each source.
+        last_right = max((k for k, lv in enumerate(levels) if lv.kind in ("RIGHT", "FULL")), default=-1)
+        using_after = [set() for _ in levels]
+        for k, lv in enumerate(levels):
+            for j in range(k):
+                using_after[j] |= lv.source.using_hidden
         if plain and levels:
             # ON terms of inner joins are WHERE terms; then choose the join order.
             for lv in levels:
@@ -228,6 +272,12 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                 if not levels:
                     raise SQLError("no tables specified")
                 for slot, info, src in scope.star_columns(rc.table):
+                    if src.from_index < last_right and fold(info.name) in using_after[src.from_index]:
+                        # sqlite3 expands a column of a source left of a RIGHT
+                        # or FULL join that a later USING names as the bare
+                        # name: it resolves (coalesced) as such, or is ambiguous.
+                        results.append((ast.Column(info.name), info.name))
+                        continue
                     alt = scope.star_alt(slot, info.name) if rc.table is None else None
                     results.append((Slot(slot, info.affinity, info.collation, alt), info.name))
             else:
@@ -444,3 +494,49 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
             v = of()
             return v if v > 0 else 0
         return op.Limit(operator, lf, offset_value if of is not None else None)
+
+
+def _is_false(conjuncts) -> bool:
+    """Whether an AND chain split by split_conjuncts() is the literal 0."""
+    return len(conjuncts) == 1 and isinstance(conjuncts[0], ast.Literal) and type(conjuncts[0].value) is int \
+        and conjuncts[0].value == 0
+
+
+def _converted_to_subquery(body, order_by) -> bool:
+    """Whether sqlite3 turns this compound into a subquery of a plain SELECT:
+    an ORDER BY term holds a COLLATE and some operator is not UNION ALL."""
+    if not any(isinstance(n, ast.Collate) for t in order_by for n in walk(t.expr)):
+        return False
+    while isinstance(body, ast.Compound):
+        if body.op != "UNION ALL":
+            return True
+        body = body.left
+    return False
+
+
+def _from_names(item) -> set:
+    """The folded names the items of a FROM clause answer to."""
+    if item is None:
+        return set()
+    if isinstance(item, ast.Join):
+        return _from_names(item.left) | _from_names(item.right)
+    if isinstance(item, ast.TableRef):
+        return {fold(item.alias or item.name)}
+    if isinstance(item, ast.SubqueryRef) and item.alias:
+        return {fold(item.alias)}
+    return set()
+
+
+def _same_columns(e, from_names: set):
+    """``e`` with each column reference written as its folded bare name when
+    its qualifier (if any) is one of ``from_names``: two expressions of one
+    SELECT that read the same columns compare equal."""
+    if isinstance(e, ast.Column):
+        if e.table is None or fold(e.table) in from_names:
+            return ast.Column(fold(e.name))
+        return e
+    if isinstance(e, tuple):
+        return tuple(_same_columns(x, from_names) for x in e)
+    if isinstance(e, (ast.Select, ast.SelectCore)) or not hasattr(e, "__dataclass_fields__"):
+        return e
+    return type(e)(**{f: _same_columns(getattr(e, f), from_names) for f in e.__dataclass_fields__})
