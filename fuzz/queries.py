@@ -440,7 +440,10 @@ def _scan(draw, g: Gen) -> Query:
             sql += f" WHERE {col} {pick(draw, _SCAN_OPS)} {pick(draw, ANY)}"
     if not g.on("order_by") or chance(draw, 35):
         return Query(sql, width)
-    keys = [pick(draw, refs) + pick(draw, _KEY_SUFFIX) for _ in range(integer(draw, 1, 2))]
+    # Under DISTINCT a key outside the result would come from whichever
+    # duplicate survived, which SQLite leaves open: keys are result columns.
+    key_refs = tuple(items) if distinct else refs
+    keys = [pick(draw, key_refs) + pick(draw, _KEY_SUFFIX) for _ in range(integer(draw, 1, 2))]
     exact = not distinct and bool(table.identity)
     keys += [f"{alias}.{c}" for c in table.identity] if exact else [str(i + 1) for i in range(width)]
     sql += " ORDER BY " + ", ".join(keys)
