@@ -178,6 +178,12 @@ class Database:
                 if table is not None:
                     table.triggers.append(trig)
 
+    def pager_for(self, obj) -> Pager:
+        """The pager that holds a table's or an index's b-tree.  Every b-tree
+        access of a schema object goes through this (TEMP objects are to
+        live in a database of their own)."""
+        return self.pager
+
     def lookup_table(self, name: str, schema: str | None = None) -> Table | None:
         if schema is not None and schema.lower() not in ("main", "temp"):
             return None
@@ -253,7 +259,7 @@ class Database:
     def table_reader(self, table: Table):
         """() -> iterator of the table's working rows, in rowid order."""
         decode = self._row_decoder(table)
-        pager = self.pager
+        pager = self.pager_for(table)
         root = table.root
 
         def read():
@@ -268,7 +274,7 @@ class Database:
 
     def row_lookup(self, table: Table):
         decode = self._row_decoder(table)
-        pager = self.pager
+        pager = self.pager_for(table)
         root = table.root
 
         def lookup(rowid):
@@ -475,13 +481,13 @@ class Database:
         vals = list(values)
         if table.rowid_alias is not None:
             vals[table.rowid_alias] = None
-        btree.TableCursor(self.pager, table.root).insert(rowid, encode_record(vals))
+        btree.TableCursor(self.pager_for(table), table.root).insert(rowid, encode_record(vals))
 
     def delete_table_row(self, table: Table, rowid: int) -> None:
-        btree.TableCursor(self.pager, table.root).delete(rowid)
+        btree.TableCursor(self.pager_for(table), table.root).delete(rowid)
 
     def max_rowid(self, table: Table) -> int | None:
-        return btree.TableCursor(self.pager, table.root).max_rowid()
+        return btree.TableCursor(self.pager_for(table), table.root).max_rowid()
 
     def bump_schema(self) -> None:
         self.pager.schema_cookie = self.pager.schema_cookie + 1

@@ -241,13 +241,13 @@ def _drop_column(db, table, name: str, rt) -> None:
     stored = [k for k, c in enumerate(table.columns) if not (c.generated is not None and not c.generated_stored)]
     pos = stored.index(i) if i in stored else None
     if pos is not None:
-        cur = btree.TableCursor(db.pager, table.root)
+        cur = btree.TableCursor(db.pager_for(table), table.root)
         rows = list(cur.scan())
         for rowid, payload in rows:
             vals = list(decode_record(payload))
             if pos < len(vals):
                 del vals[pos]
-            btree.TableCursor(db.pager, table.root).insert(rowid, encode_record(tuple(vals)))
+            btree.TableCursor(db.pager_for(table), table.root).insert(rowid, encode_record(tuple(vals)))
     for rowid, rec in _schema_rows(db):
         if rec[0] == "table" and _fold(rec[1] or "") == _fold(table.name):
             rec[4] = new_sql

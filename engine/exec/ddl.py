@@ -71,13 +71,13 @@ def create_table(db, stmt: ast.CreateTable, rt: Runtime):
     table = table_from_ast(stmt)
     _validate_table(db, table, rt)
     autos = auto_indexes(table, stmt)
-    table.root = btree.create_table(db.pager)
+    table.root = btree.create_table(db.pager_for(table))
     _schema_insert(db, "table", stmt.name, stmt.name, table.root, stmt.sql)
     for auto in autos:
-        auto.root = btree.create_index(db.pager)
+        auto.root = btree.create_index(db.pager_for(table))
         _schema_insert(db, "index", auto.name, stmt.name, auto.root, None)
     if table.autoincrement and "sqlite_sequence" not in db.tables:
-        root = btree.create_table(db.pager)
+        root = btree.create_table(db.pager_for(table))
         _schema_insert(db, "table", "sqlite_sequence", "sqlite_sequence", root,
                        "CREATE TABLE sqlite_sequence(name,seq)")
     db.bump_schema()
@@ -167,7 +167,7 @@ def create_index(db, stmt: ast.CreateIndex, rt: Runtime):
     idx = Index(name=stmt.name, table=table.name, columns=stmt.columns, unique=stmt.unique,
                 sql=stmt.sql, where=stmt.where)
     index_ops.validate_index(db, table, idx)
-    idx.root = btree.create_index(db.pager)
+    idx.root = btree.create_index(db.pager_for(table))
     index_ops.populate(db, table, idx, rt)
     _schema_insert(db, "index", stmt.name, table.name, idx.root, stmt.sql)
     db.bump_schema()
@@ -232,8 +232,8 @@ def drop(db, stmt: ast.Drop, rt: Runtime):
             dml.delete(db, ast.Delete(ast.TableRef(table.name)), rt)
             foreign_keys.statement_end(db)
         for idx in table.indexes:
-            btree.drop_tree(db.pager, idx.root)
-        btree.drop_tree(db.pager, table.root)
+            btree.drop_tree(db.pager_for(idx), idx.root)
+        btree.drop_tree(db.pager_for(table), table.root)
         _schema_delete(db, lambda r: (r[2] or "").lower() == lname)
         seq = db.lookup_table("sqlite_sequence")
         if seq is not None and table.autoincrement:
@@ -248,7 +248,7 @@ def drop(db, stmt: ast.Drop, rt: Runtime):
             raise SQLError(f"no such index: {stmt.name}")
         if idx.sql is None:
             raise SQLError("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped")
-        btree.drop_tree(db.pager, idx.root)
+        btree.drop_tree(db.pager_for(idx), idx.root)
         _schema_delete(db, lambda r: r[0] == "index" and (r[1] or "").lower() == lname)
     elif kind == "VIEW":
         if lname not in db.views:
