@@ -28,6 +28,11 @@ from .storage.vfs import MemoryVFS, OSVFS
 
 _memory_ids = itertools.count(1)
 _shared_memory_vfs = MemoryVFS()
+_temp_vfs = MemoryVFS()
+
+
+def _empty_catalog() -> dict[str, dict]:
+    return {"tables": {}, "indexes": {}, "views": {}, "triggers": {}}
 
 
 class Outcome:
@@ -54,10 +59,18 @@ class Database:
         self.path = path
         self.vfs = vfs
         self.pager = Pager.open(vfs, path, readonly=readonly, busy_timeout=timeout)
+        # The catalog: every schema object by lower-case name, TEMP objects
+        # shadowing main ones of the same name; ``catalogs`` keeps each
+        # schema's own for schema-qualified names.
         self.tables: dict[str, Table] = {}
         self.indexes: dict[str, Index] = {}
         self.views: dict[str, View] = {}
         self.triggers: dict[str, Trigger] = {}
+        self.catalogs: dict[str, dict[str, dict]] = {"main": _empty_catalog(), "temp": _empty_catalog()}
+        # The TEMP database (lang_createtable.html: CREATE TEMP ...): a memory
+        # file of its own, made when first needed, in every transaction of
+        # the main one.
+        self.temp_pager: Pager | None = None
         self._schema_cookie: int | None = None
         self._schema_generation = 0
         self.changes = 0
@@ -81,6 +94,12 @@ class Database:
                 self.pager.end_read()
         finally:
             self.pager.close()
+            if self.temp_pager is not None:
+                self.temp_pager.close()
+                try:
+                    _temp_vfs.delete(self.temp_pager_path)
+                except Exception:
+                    pass
             if self.in_memory:
                 try:
                     self.vfs.delete(self.path)
@@ -120,10 +139,26 @@ class Database:
         self.views.clear()
         self.triggers.clear()
         self._schema_generation += 1
-        if self.pager.page_count == 0:
-            return
+        for schema in ("main", "temp"):
+            self.catalogs[schema] = _empty_catalog()
+            pager = self.pager if schema == "main" else self.temp_pager
+            if pager is None or pager.page_count == 0:
+                continue
+            self._load_catalog(pager, schema)
+            for kind, objects in self.catalogs[schema].items():
+                getattr(self, kind).update(objects)
+        # A TEMP trigger may sit on a main table.
+        for trig in self.catalogs["temp"]["triggers"].values():
+            table = self.tables.get(trig.table.lower())
+            if table is not None and trig not in table.triggers:
+                table.triggers.append(trig)
+
+    def _load_catalog(self, pager: Pager, schema: str) -> None:
+        """Read one schema's sqlite_schema into ``self.catalogs[schema]``."""
+        catalog = self.catalogs[schema]
+        temp = schema == "temp"
         rows = []
-        for rowid, payload in btree.TableCursor(self.pager, 1).scan():
+        for rowid, payload in btree.TableCursor(pager, 1).scan():
             rec = decode_record(payload)
             if len(rec) < 5:
                 raise corrupt("short sqlite_schema record")
@@ -142,14 +177,15 @@ class Database:
                 if isinstance(stmt, ast.CreateTable):
                     table = table_from_ast(stmt, root or 0)
                     table.sql = sql
-                    self.tables[name.lower()] = table
+                    table.temp = temp
+                    catalog["tables"][name.lower()] = table
                     table._autos = auto_indexes(table, stmt)
                 else:
                     raise SQLError(f"malformed database schema ({name})")
             else:
                 later.append((kind, name, tbl_name, root, sql))
         for kind, name, tbl_name, root, sql in later:
-            table = self.tables.get((tbl_name or "").lower())
+            table = catalog["tables"].get((tbl_name or "").lower())
             if kind == "index":
                 if sql is None:
                     # An automatic index: match it to the table's constraint by name.
@@ -158,50 +194,84 @@ class Database:
                     for auto in getattr(table, "_autos", ()):
                         if auto.name.lower() == name.lower():
                             auto.root = root
-                            self.indexes[name.lower()] = auto
+                            auto.temp = temp
+                            catalog["indexes"][name.lower()] = auto
                             table.indexes.append(auto)
                             break
                     continue
                 stmt = parse(sql, schema=True)[0]
                 idx = Index(name=stmt.name, table=stmt.table, columns=stmt.columns, unique=stmt.unique,
                             root=root, sql=sql, where=stmt.where)
-                self.indexes[name.lower()] = idx
+                idx.temp = temp
+                catalog["indexes"][name.lower()] = idx
                 if table is not None:
                     table.indexes.append(idx)
             elif kind == "view":
                 stmt = parse(sql, schema=True)[0]
-                self.views[name.lower()] = View(stmt.name, stmt.select, stmt.columns, sql)
+                view = View(stmt.name, stmt.select, stmt.columns, sql)
+                view.temp = temp
+                catalog["views"][name.lower()] = view
             elif kind == "trigger":
                 stmt = parse(sql, schema=True)[0]
                 trig = Trigger(stmt.name, stmt.table, stmt, sql)
-                self.triggers[name.lower()] = trig
+                trig.temp = temp
+                catalog["triggers"][name.lower()] = trig
                 if table is not None:
                     table.triggers.append(trig)
 
     def pager_for(self, obj) -> Pager:
-        """The pager that holds a table's or an index's b-tree.  Every b-tree
-        access of a schema object goes through this (TEMP objects are to
-        live in a database of their own)."""
+        """The pager that holds a table's or an index's b-tree (and the
+        sqlite_schema row describing it): the TEMP database's for TEMP
+        objects.  Every b-tree access of a schema object goes through this."""
+        if getattr(obj, "temp", False):
+            return self.ensure_temp()
         return self.pager
 
+    def ensure_temp(self) -> Pager:
+        """The TEMP database's pager, made on first use and brought into the
+        transaction the main database is in."""
+        if self.temp_pager is None:
+            self.temp_pager_path = f":temp:{next(_memory_ids)}"
+            self.temp_pager = Pager.open(_temp_vfs, self.temp_pager_path)
+            self._temp_depth0 = None
+            if self.pager.in_read:
+                self.temp_pager.begin_read()
+            if self.pager.in_write:
+                self.temp_pager.begin_write()
+                # Savepoints taken before the TEMP database existed roll it
+                # back to empty.
+                self._temp_depth0 = self.temp_pager.savepoint()
+        return self.temp_pager
+
     def lookup_table(self, name: str, schema: str | None = None) -> Table | None:
-        if schema is not None and schema.lower() not in ("main", "temp"):
-            return None
         lname = name.lower()
+        if schema is not None:
+            schema = schema.lower()
+            if schema not in ("main", "temp"):
+                return None
+        if lname in ("sqlite_temp_schema", "sqlite_temp_master") and schema in (None, "temp"):
+            return self._schema_table(True)
         if lname in ("sqlite_schema", "sqlite_master"):
-            return self._schema_table()
-        return self.tables.get(lname)
+            return self._schema_table(schema == "temp")
+        if schema is None:
+            return self.tables.get(lname)
+        return self.catalogs[schema]["tables"].get(lname)
 
     def lookup_table_or_view(self, name: str, schema: str | None = None):
         t = self.lookup_table(name, schema)
         if t is not None:
             return t
-        return self.views.get(name.lower())
+        if schema is None:
+            return self.views.get(name.lower())
+        if schema.lower() not in ("main", "temp"):
+            return None
+        return self.catalogs[schema.lower()]["views"].get(name.lower())
 
-    def _schema_table(self) -> Table:
+    def _schema_table(self, temp: bool = False) -> Table:
         stmt = parse("CREATE TABLE sqlite_master(type text, name text, tbl_name text, rootpage int, sql text)")[0]
         t = table_from_ast(stmt, 1)
-        t.name = "sqlite_master"
+        t.name = "sqlite_temp_master" if temp else "sqlite_master"
+        t.temp = temp
         return t
 
     def view_plan(self, view: View, planner: Planner) -> QueryPlan:
@@ -287,22 +357,52 @@ class Database:
     def _begin_statement(self, writes: bool) -> None:
         if not self.pager.in_read:
             self.pager.begin_read()
+        temp = self.temp_pager
+        if temp is not None and not temp.in_read:
+            temp.begin_read()
         self._ensure_schema()
         if writes and not self.pager.in_write:
             self.pager.begin_write()
+        if writes and temp is not None and not temp.in_write:
+            temp.begin_write()
+            self._temp_depth0 = None
 
     def _end_statement(self, ok: bool) -> None:
         self.pager.note_statement_end()
         if self.explicit_txn:
             return
-        if self.pager.in_write:
-            if ok:
-                self.pager.commit()
-            else:
-                self.pager.rollback()
-                self._schema_cookie = None
-        if self.pager.in_read:
-            self.pager.end_read()
+        for pager in (self.pager, self.temp_pager):
+            if pager is None:
+                continue
+            if pager.in_write:
+                if ok:
+                    pager.commit()
+                else:
+                    pager.rollback()
+                    self._schema_cookie = None
+            if pager.in_read:
+                pager.end_read()
+
+    def _savepoint(self):
+        """A savepoint in the main database and the TEMP one: (depth, depth)."""
+        temp = self.temp_pager
+        return self.pager.savepoint(), (temp.savepoint() if temp is not None and temp.in_write else None)
+
+    def _release(self, depths) -> None:
+        main, temp = depths
+        self.pager.release(main)
+        if temp is not None and self.temp_pager is not None and self.temp_pager.in_write:
+            self.temp_pager.release(temp)
+
+    def _rollback_to(self, depths, keep: bool = False) -> None:
+        main, temp = depths
+        self.pager.rollback_to(main, keep=keep)
+        tp = self.temp_pager
+        if tp is not None and tp.in_write:
+            if temp is None:
+                temp = self._temp_depth0     # the TEMP database began after this savepoint
+            if temp is not None:
+                tp.rollback_to(temp, keep=keep)
 
     # -- running statements ---------------------------------------------------------
 
@@ -323,7 +423,7 @@ class Database:
             self._check_vacuum(stmt)
         writes = not isinstance(stmt, (ast.Select, ast.Pragma))
         self._begin_statement(writes)
-        depth = self.pager.savepoint() if writes and self.explicit_txn else None
+        depth = self._savepoint() if writes and self.explicit_txn else None
         try:
             if isinstance(stmt, ast.Select):
                 rt = Runtime(self)
@@ -338,7 +438,7 @@ class Database:
             out = self._run_change(stmt, params)
             fk.statement_end(self)
             if depth is not None:
-                self.pager.release(depth)
+                self._release(depth)
             self._end_statement(True)
             return out
         except BaseException as exc:
@@ -347,9 +447,9 @@ class Database:
                 self.changes = 0     # what changes() reports after a failed change
             if depth is not None and self.pager.in_write:
                 if keep:
-                    self.pager.release(depth)
+                    self._release(depth)
                 else:
-                    self.pager.rollback_to(depth)
+                    self._rollback_to(depth)
                     self._schema_cookie = None
             if getattr(exc, "rollback_transaction", False) and self.explicit_txn:
                 self.explicit_txn = False
@@ -439,7 +539,7 @@ class Database:
                 i = self._find_savepoint(stmt.savepoint)
                 name, depth = self._savepoints[i]
                 del self._savepoints[i + 1:]
-                pager.rollback_to(depth, keep=True)
+                self._rollback_to(depth, keep=True)
                 self._schema_cookie = None
                 self._ensure_schema()
         elif isinstance(stmt, ast.Savepoint):
@@ -449,12 +549,12 @@ class Database:
                 self._txn_by_savepoint = True
             elif not pager.in_write:
                 self._begin_statement(True)
-            self._savepoints.append((stmt.name, pager.savepoint()))
+            self._savepoints.append((stmt.name, self._savepoint()))
         elif isinstance(stmt, ast.Release):
             i = self._find_savepoint(stmt.name)
             name, depth = self._savepoints[i]
             del self._savepoints[i:]
-            pager.release(depth)
+            self._release(depth)
             if not self._savepoints and self._txn_by_savepoint:
                 self._finish_transaction(True)
         return Outcome(None, iter(()))
@@ -489,7 +589,11 @@ class Database:
     def max_rowid(self, table: Table) -> int | None:
         return btree.TableCursor(self.pager_for(table), table.root).max_rowid()
 
-    def bump_schema(self) -> None:
-        self.pager.schema_cookie = self.pager.schema_cookie + 1
-        self._schema_cookie = self.pager.schema_cookie
+    def bump_schema(self, temp: bool = False) -> None:
+        if temp:
+            pager = self.ensure_temp()
+            pager.schema_cookie = pager.schema_cookie + 1
+        else:
+            self.pager.schema_cookie = self.pager.schema_cookie + 1
+            self._schema_cookie = self.pager.schema_cookie
         self._schema_generation += 1

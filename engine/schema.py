@@ -43,6 +43,7 @@ class Index:
     where: object = None               # partial index predicate
     origin: str = "c"                  # c: CREATE INDEX, u: UNIQUE, pk: PRIMARY KEY
     conflict: str | None = None
+    temp: bool = False                 # in the TEMP database
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Table:
     indexes: list[Index] = field(default_factory=list)
     triggers: list = field(default_factory=list)
     is_virtual: bool = False
+    temp: bool = False                # in the TEMP database
 
     def column_index(self, name: str) -> int | None:
         lname = fold(name)
@@ -77,6 +79,7 @@ class View:
     select: ast.Select
     columns: tuple | None = None
     sql: str = ""
+    temp: bool = False
 
 
 @dataclass
@@ -85,6 +88,7 @@ class Trigger:
     table: str
     stmt: ast.CreateTrigger
     sql: str = ""
+    temp: bool = False
 
 
 def _ident_type(type_name: str | None) -> str | None:

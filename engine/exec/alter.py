@@ -57,13 +57,14 @@ def _rewrite(sql: str, old: str, replacement: str, after_dot: bool) -> str:
     return "".join(out)
 
 
-def _schema_rows(db):
-    cur = btree.TableCursor(db.pager, 1)
+def _schema_rows(db, table):
+    """The sqlite_schema rows of the schema (main or TEMP) ``table`` is in."""
+    cur = btree.TableCursor(db.pager_for(table), 1)
     return [(rowid, list(decode_record(payload))) for rowid, payload in cur.scan()]
 
 
-def _save(db, rowid, rec) -> None:
-    btree.TableCursor(db.pager, 1).insert(rowid, encode_record(tuple(rec)))
+def _save(db, table, rowid, rec) -> None:
+    btree.TableCursor(db.pager_for(table), 1).insert(rowid, encode_record(tuple(rec)))
 
 
 def alter(db, stmt: ast.AlterTable, rt):
@@ -84,7 +85,7 @@ def alter(db, stmt: ast.AlterTable, rt):
         _add_column(db, table, action, rt)
     else:
         _drop_column(db, table, action.name, rt)
-    db.bump_schema()
+    db.bump_schema(table.temp)
     db._load_schema()
     return _outcome()
 
@@ -97,7 +98,7 @@ def _rename_table(db, table, new: str) -> None:
         raise SQLError(f"object name reserved for internal use: {new}")
     old = table.name
     quoted = '"' + new.replace('"', '""') + '"'
-    for rowid, rec in _schema_rows(db):
+    for rowid, rec in _schema_rows(db, table):
         kind, name, tbl_name, _root, sql = rec[:5]
         touches = _fold(tbl_name or "") == _fold(old)
         if sql is not None and (touches or kind in ("view", "trigger")):
@@ -111,7 +112,7 @@ def _rename_table(db, table, new: str) -> None:
             prefix = "sqlite_autoindex_" + old + "_"
             if kind == "index" and name and _fold(name).startswith(_fold(prefix)):
                 rec[1] = "sqlite_autoindex_" + new + "_" + name[len(prefix):]
-        _save(db, rowid, rec)
+        _save(db, table, rowid, rec)
     seq = db.lookup_table("sqlite_sequence")
     if seq is not None:
         for row in db.table_reader(seq)():
@@ -126,7 +127,7 @@ def _rename_column(db, table, old: str, new: str) -> None:
     if table.column_index(new) not in (None, i):
         raise SQLError(f"error in table {table.name} after rename: duplicate column name: {new}")
     replacement = _quote(new)
-    for rowid, rec in _schema_rows(db):
+    for rowid, rec in _schema_rows(db, table):
         kind, _name, tbl_name, _root, sql = rec[:5]
         if sql is None:
             continue
@@ -135,7 +136,7 @@ def _rename_column(db, table, old: str, new: str) -> None:
             related = any(_fold(dequote(t.text)) == _fold(table.name) for t in tokenize(sql) if t.kind == "ID")
         if related:
             rec[4] = _rewrite(sql, old, replacement, after_dot=True)
-            _save(db, rowid, rec)
+            _save(db, table, rowid, rec)
 
 
 def _add_column(db, table, action: ast.AddColumn, rt) -> None:
@@ -159,12 +160,12 @@ def _add_column(db, table, action: ast.AddColumn, rt) -> None:
         raise SQLError("Cannot add a column with non-constant default")
     if not_null and (default is None or (isinstance(default, ast.Literal) and default.value is None)):
         raise SQLError("Cannot add a NOT NULL column with default value NULL")
-    for rowid, rec in _schema_rows(db):
+    for rowid, rec in _schema_rows(db, table):
         if rec[0] == "table" and _fold(rec[1] or "") == _fold(table.name):
             sql = rec[4]
             end = _column_defs_end(sql)
             rec[4] = sql[:end] + ", " + action.text + sql[end:]
-            _save(db, rowid, rec)
+            _save(db, table, rowid, rec)
             break
 
 
@@ -248,10 +249,10 @@ def _drop_column(db, table, name: str, rt) -> None:
             if pos < len(vals):
                 del vals[pos]
             btree.TableCursor(db.pager_for(table), table.root).insert(rowid, encode_record(tuple(vals)))
-    for rowid, rec in _schema_rows(db):
+    for rowid, rec in _schema_rows(db, table):
         if rec[0] == "table" and _fold(rec[1] or "") == _fold(table.name):
             rec[4] = new_sql
-            _save(db, rowid, rec)
+            _save(db, table, rowid, rec)
             break
 
 

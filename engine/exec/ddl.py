@@ -26,19 +26,21 @@ def _outcome(columns=None, rows=()):
     return Outcome(columns, iter(rows))
 
 
-def _name_taken(db, name: str, kind: str, if_not_exists: bool) -> bool:
+def _name_taken(db, name: str, kind: str, if_not_exists: bool, temp: bool = False) -> bool:
     """Whether CREATE ``kind`` ``name`` should do nothing (IF NOT EXISTS on an
-    existing object); raises SQLite's error when the name is not free."""
+    existing object); raises SQLite's error when the name is not free in
+    the schema (main or TEMP) the object goes to."""
     lname = name.lower()
     if lname.startswith("sqlite_"):
         raise SQLError(f"object name reserved for internal use: {name}")
-    if lname in db.tables or lname in db.views:
+    catalog = db.catalogs["temp" if temp else "main"]
+    if lname in catalog["tables"] or lname in catalog["views"]:
         if if_not_exists and kind != "index":
             return True
         if kind == "index":
             raise SQLError(f"there is already a table named {name}")
-        raise SQLError(f"{'table' if lname in db.tables else 'view'} {name} already exists")
-    if lname in db.indexes:
+        raise SQLError(f"{'table' if lname in catalog['tables'] else 'view'} {name} already exists")
+    if lname in catalog["indexes"]:
         if if_not_exists and kind == "index":
             return True
         if kind == "index":
@@ -47,40 +49,59 @@ def _name_taken(db, name: str, kind: str, if_not_exists: bool) -> bool:
     return False
 
 
-def _schema_insert(db, kind: str, name: str, tbl_name: str, root: int, sql: str | None) -> None:
-    cur = btree.TableCursor(db.pager, 1)
+def _schema_pager(db, temp: bool):
+    return db.ensure_temp() if temp else db.pager
+
+
+def _schema_insert(db, kind: str, name: str, tbl_name: str, root: int, sql: str | None,
+                   temp: bool = False) -> None:
+    cur = btree.TableCursor(_schema_pager(db, temp), 1)
     last = cur.max_rowid() or 0
     cur.insert(last + 1, encode_record((kind, name, tbl_name, root, sql)))
 
 
-def _schema_delete(db, predicate) -> None:
+def _schema_delete(db, predicate, temp: bool = False) -> None:
     """Delete sqlite_schema rows for which predicate(record) is true."""
-    cur = btree.TableCursor(db.pager, 1)
+    pager = _schema_pager(db, temp)
+    cur = btree.TableCursor(pager, 1)
     doomed = [rowid for rowid, payload in cur.scan() if predicate(decode_record(payload))]
     for rowid in doomed:
-        btree.TableCursor(db.pager, 1).delete(rowid)
+        btree.TableCursor(pager, 1).delete(rowid)
+
+
+def _is_temp(stmt) -> bool:
+    """Whether a CREATE statement makes a TEMP object (TEMP keyword or the
+    temp. qualifier); a TEMP object's name must not name main."""
+    schema = (stmt.schema or "").lower()
+    if schema and schema not in ("main", "temp"):
+        raise SQLError(f"unknown database {stmt.schema}")
+    if getattr(stmt, "temporary", False):
+        if schema == "main":
+            raise SQLError("temporary table name must be unqualified")
+        return True
+    return schema == "temp"
 
 
 def create_table(db, stmt: ast.CreateTable, rt: Runtime):
-    if stmt.schema is not None and stmt.schema.lower() not in ("main", "temp"):
-        raise SQLError(f"unknown database {stmt.schema}")
-    if _name_taken(db, stmt.name, "table", stmt.if_not_exists):
+    temp = _is_temp(stmt)
+    if _name_taken(db, stmt.name, "table", stmt.if_not_exists, temp):
         return _outcome()
     if stmt.as_select is not None:
-        return _create_table_as(db, stmt, rt)
+        return _create_table_as(db, stmt, rt, temp)
     table = table_from_ast(stmt)
+    table.temp = temp
     _validate_table(db, table, rt)
     autos = auto_indexes(table, stmt)
     table.root = btree.create_table(db.pager_for(table))
-    _schema_insert(db, "table", stmt.name, stmt.name, table.root, stmt.sql)
+    _schema_insert(db, "table", stmt.name, stmt.name, table.root, stmt.sql, temp)
     for auto in autos:
         auto.root = btree.create_index(db.pager_for(table))
-        _schema_insert(db, "index", auto.name, stmt.name, auto.root, None)
-    if table.autoincrement and "sqlite_sequence" not in db.tables:
+        _schema_insert(db, "index", auto.name, stmt.name, auto.root, None, temp)
+    if table.autoincrement and "sqlite_sequence" not in db.catalogs["temp" if temp else "main"]["tables"]:
         root = btree.create_table(db.pager_for(table))
         _schema_insert(db, "table", "sqlite_sequence", "sqlite_sequence", root,
-                       "CREATE TABLE sqlite_sequence(name,seq)")
-    db.bump_schema()
+                       "CREATE TABLE sqlite_sequence(name,seq)", temp)
+    db.bump_schema(temp)
     db._load_schema()
     return _outcome()
 
@@ -113,7 +134,7 @@ def _validate_table(db, table, rt: Runtime) -> None:
             comp.compile(c.generated)
 
 
-def _create_table_as(db, stmt: ast.CreateTable, rt: Runtime):
+def _create_table_as(db, stmt: ast.CreateTable, rt: Runtime, temp: bool = False):
     from ..plan.select import Planner
     plan = Planner(db, rt).plan_select(stmt.as_select, None)
     rows = list(plan.rows())
@@ -130,8 +151,9 @@ def _create_table_as(db, stmt: ast.CreateTable, rt: Runtime):
         sql = f"CREATE TABLE {_quote_ident(stmt.name)}(" + ",".join(cols) + ")"
     else:
         sql = f"CREATE TABLE {_quote_ident(stmt.name)}(" + ",".join("\n  " + c for c in cols) + "\n)"
+    from dataclasses import replace
     from ..sql.parser import parse
-    created = parse(sql)[0]
+    created = replace(parse(sql)[0], temporary=temp)
     create_table(db, created, rt)
     table = db.lookup_table(stmt.name)
     for i, r in enumerate(rows, 1):
@@ -155,33 +177,42 @@ def _quote_ident(name: str) -> str:
 
 
 def create_index(db, stmt: ast.CreateIndex, rt: Runtime):
-    if _name_taken(db, stmt.name, "index", stmt.if_not_exists):
-        return _outcome()
-    table = db.lookup_table(stmt.table)
+    schema = (stmt.schema or "").lower() or None
+    if schema is not None and schema not in ("main", "temp"):
+        raise SQLError(f"unknown database {stmt.schema}")
+    # An index lives in its table's schema; a qualified name picks where
+    # the table is looked for.
+    table = db.lookup_table(stmt.table, schema)
+    if schema == "temp" and table is None and db.lookup_table(stmt.table, "main") is not None:
+        raise SQLError(f'cannot create a TEMP index on non-TEMP table "{stmt.table}"')
     if table is None or stmt.table.lower() in ("sqlite_master", "sqlite_schema"):
         if stmt.table.lower() in db.views:
             raise SQLError("views may not be indexed")
         if table is not None:
             raise SQLError(f"table {stmt.table} may not be indexed")
-        raise SQLError(f"no such table: main.{stmt.table}")
+        raise SQLError(f"no such table: {schema or 'main'}.{stmt.table}")
+    temp = table.temp
+    if _name_taken(db, stmt.name, "index", stmt.if_not_exists, temp):
+        return _outcome()
     idx = Index(name=stmt.name, table=table.name, columns=stmt.columns, unique=stmt.unique,
-                sql=stmt.sql, where=stmt.where)
+                sql=stmt.sql, where=stmt.where, temp=temp)
     index_ops.validate_index(db, table, idx)
     idx.root = btree.create_index(db.pager_for(table))
     index_ops.populate(db, table, idx, rt)
-    _schema_insert(db, "index", stmt.name, table.name, idx.root, stmt.sql)
-    db.bump_schema()
+    _schema_insert(db, "index", stmt.name, table.name, idx.root, stmt.sql, temp)
+    db.bump_schema(temp)
     db._load_schema()
     return _outcome()
 
 
 def create_view(db, stmt: ast.CreateView, rt: Runtime):
-    if _name_taken(db, stmt.name, "view", stmt.if_not_exists):
+    temp = _is_temp(stmt)
+    if _name_taken(db, stmt.name, "view", stmt.if_not_exists, temp):
         return _outcome()
     # As in sqlite3, names in the view's query are resolved when the view
     # is used, not here: a view may name tables that do not exist yet.
-    _schema_insert(db, "view", stmt.name, stmt.name, 0, stmt.sql)
-    db.bump_schema()
+    _schema_insert(db, "view", stmt.name, stmt.name, 0, stmt.sql, temp)
+    db.bump_schema(temp)
     db._load_schema()
     return _outcome()
 
@@ -204,8 +235,10 @@ def create_trigger(db, stmt: ast.CreateTrigger, rt: Runtime):
         if stmt.timing == "INSTEAD OF":
             raise SQLError(f"cannot create INSTEAD OF trigger on table: {stmt.table}")
         tbl_name = table.name
-    _schema_insert(db, "trigger", stmt.name, tbl_name, 0, stmt.sql)
-    db.bump_schema()
+    # A trigger on a TEMP table or view is a TEMP trigger too.
+    temp = _is_temp(stmt) or getattr(table if table is not None else view, "temp", False)
+    _schema_insert(db, "trigger", stmt.name, tbl_name, 0, stmt.sql, temp)
+    db.bump_schema(temp)
     db._load_schema()
     return _outcome()
 
@@ -216,7 +249,7 @@ def drop(db, stmt: ast.Drop, rt: Runtime):
     if kind == "TABLE":
         if lname in ("sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"):
             raise SQLError("table sqlite_master may not be dropped")
-        table = db.tables.get(lname)
+        table = db.lookup_table(stmt.name, stmt.schema)
         if table is None:
             if lname in db.views:
                 raise SQLError(f"use DROP VIEW to delete view {stmt.name}")
@@ -234,7 +267,11 @@ def drop(db, stmt: ast.Drop, rt: Runtime):
         for idx in table.indexes:
             btree.drop_tree(db.pager_for(idx), idx.root)
         btree.drop_tree(db.pager_for(table), table.root)
-        _schema_delete(db, lambda r: (r[2] or "").lower() == lname)
+        temp = table.temp
+        _schema_delete(db, lambda r: (r[2] or "").lower() == lname, temp)
+        if not temp and db.temp_pager is not None:
+            # TEMP triggers on the dropped table go with it.
+            _schema_delete(db, lambda r: r[0] == "trigger" and (r[2] or "").lower() == lname, True)
         seq = db.lookup_table("sqlite_sequence")
         if seq is not None and table.autoincrement:
             for row in list(db.table_reader(seq)()):
@@ -249,7 +286,8 @@ def drop(db, stmt: ast.Drop, rt: Runtime):
         if idx.sql is None:
             raise SQLError("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped")
         btree.drop_tree(db.pager_for(idx), idx.root)
-        _schema_delete(db, lambda r: r[0] == "index" and (r[1] or "").lower() == lname)
+        temp = idx.temp
+        _schema_delete(db, lambda r: r[0] == "index" and (r[1] or "").lower() == lname, temp)
     elif kind == "VIEW":
         if lname not in db.views:
             if lname in db.tables:
@@ -257,15 +295,17 @@ def drop(db, stmt: ast.Drop, rt: Runtime):
             if stmt.if_exists:
                 return _outcome()
             raise SQLError(f"no such view: {stmt.name}")
+        temp = db.views[lname].temp
         _schema_delete(db, lambda r: (r[0] == "view" and (r[1] or "").lower() == lname)
-                       or (r[0] == "trigger" and (r[2] or "").lower() == lname))
+                       or (r[0] == "trigger" and (r[2] or "").lower() == lname), temp)
     elif kind == "TRIGGER":
         if lname not in db.triggers:
             if stmt.if_exists:
                 return _outcome()
             raise SQLError(f"no such trigger: {stmt.name}")
-        _schema_delete(db, lambda r: r[0] == "trigger" and (r[1] or "").lower() == lname)
-    db.bump_schema()
+        temp = db.triggers[lname].temp
+        _schema_delete(db, lambda r: r[0] == "trigger" and (r[1] or "").lower() == lname, temp)
+    db.bump_schema(temp)
     db._load_schema()
     return _outcome()
 

@@ -450,7 +450,7 @@ class JoinPlanning:
             return None
         _score, idx, (kind, probes) = best
         keys = index_ops.IndexKeys(self.db, table, idx)
-        return op.IndexLookup(self.db.pager, idx.root, keys.compare, self.db.row_lookup(table), kind, probes)
+        return op.IndexLookup(self.db.pager_for(idx), idx.root, keys.compare, self.db.row_lookup(table), kind, probes)
 
     def _rowid_term(self, t, src, lo, hi, scope, comp, k, levels):
         if not (isinstance(t, ast.Binary) and t.op == "=") or _has_subquery(t):

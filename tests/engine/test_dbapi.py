@@ -126,3 +126,34 @@ def test_schema_and_indexes_written_as_sqlite3_expects(tmp_path):
     assert sqlite3(path, "PRAGMA integrity_check") == ["ok"]
     assert sqlite3(path, "SELECT count(*), sum(c) FROM t INDEXED BY tc WHERE c >= 0") == \
         sqlite3(path, "SELECT count(*), sum(c) FROM t NOT INDEXED")
+
+
+def test_temp_objects_never_reach_the_database_file(tmp_path):
+    """TEMP tables, indexes and triggers live in a memory database of the
+    connection: the main file's bytes do not change, sqlite3 sees nothing of
+    them, and a new connection does not either."""
+    path = tmp_path / "t.db"
+    conn = engine.connect(str(path))
+    conn.execute("CREATE TABLE m(a)")
+    conn.execute("INSERT INTO m VALUES (1)")
+    conn.commit()
+    before = path.read_bytes()
+    conn.execute("CREATE TEMP TABLE t(a UNIQUE, b)")
+    conn.execute("CREATE INDEX t_b ON t(b)")
+    conn.execute("CREATE TEMP TRIGGER m_ins AFTER INSERT ON m BEGIN INSERT INTO t VALUES (NEW.a, 0); END")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, i % 7) for i in range(10, 2000)])
+    conn.commit()
+    assert path.read_bytes() == before
+    assert conn.execute("SELECT count(*) FROM t WHERE b = 3").fetchone() == (sum(i % 7 == 3 for i in range(10, 2000)),)
+    conn.execute("INSERT INTO m VALUES (5)")
+    conn.commit()
+    assert conn.execute("SELECT b FROM t WHERE a = 5").fetchall() == [(0,)]
+    conn.close()
+    other = engine.connect(str(path))
+    assert other.execute("SELECT name FROM sqlite_schema ORDER BY name").fetchall() == [("m",)]
+    assert other.execute("SELECT count(*) FROM sqlite_temp_schema").fetchone() == (0,)
+    other.close()
+    if SQLITE3:
+        out = subprocess.run([SQLITE3, str(path), "PRAGMA integrity_check; SELECT count(*) FROM m"],
+                             capture_output=True, text=True, check=True).stdout.split()
+        assert out == ["ok", "2"]
