@@ -246,8 +246,8 @@ def _table_rows(recursive: bool, args):
     """The rows of json_each/json_tree, replaying SQLite's cursor over the
     flat node array: ``id`` is a node's index, and json_tree's paths use
     each array's running key (so a root inside an array reads [0])."""
-    if args[0] is None:
-        return []
+    if not args or args[0] is None:
+        return []  # json_each() with no argument is an empty table
     text = _as_text(args[0])
     doc = _parse_text(text)
     if doc is None:
@@ -310,7 +310,9 @@ def _table_rows(recursive: bool, args):
                                       for lab, v in x.items) + "}"
 
     def value(x):
-        return JsonText(texts[x.idx]) if x.kind >= ARRAY else _sql_value(x)
+        # Plain text: the JSON subtype of a container is restored only where
+        # the column is read straight into a JSON function (subtyped()).
+        return texts[x.idx] if x.kind >= ARRAY else _sql_value(x)
 
     rows = []
     rowid = 0
@@ -371,6 +373,16 @@ def _table_rows(recursive: bool, args):
     return rows
 
 
+def subtyped(value, type_name):
+    """json_each/json_tree's ``value`` as a JSON function reads it when the
+    column is its argument: sqlite3 keeps the JSON subtype of an array or
+    object there (json_array(value) nests it), while everywhere else the
+    column is plain text.  ``type_name`` is the row's ``type`` column."""
+    if type_name == "array" or type_name == "object":
+        return JsonText(value)
+    return value
+
+
 def _json_each(*args):
     return _table_rows(False, args)
 
@@ -416,9 +428,13 @@ JSON_PRODUCERS: frozenset = frozenset({
 # The -> and ->> operators: (left, right) -> value
 JSON_OPERATORS: dict = {"->": _arrow_json, "->>": _arrow_sql}
 # Table-valued functions: name -> (min_args, max_args, function returning an
-# iterable of row tuples, visible column names, hidden column names)
+# iterable of row tuples of plain values, visible column names, hidden column
+# names).  A JSON function's argument that is the ``value`` column reads
+# subtyped(value, type) of the same row (SUBTYPED_COLUMNS: column -> the
+# column that tells whether it is JSON).
 _EACH_COLUMNS = ["key", "value", "type", "atom", "id", "parent", "fullkey", "path"]
+SUBTYPED_COLUMNS: dict = {"value": "type"}
 TABLE_FUNCTIONS: dict = {
-    "json_each": (1, 2, _json_each, _EACH_COLUMNS, ["json", "root"]),
-    "json_tree": (1, 2, _json_tree, list(_EACH_COLUMNS), ["json", "root"]),
+    "json_each": (0, 2, _json_each, _EACH_COLUMNS, ["json", "root"]),
+    "json_tree": (0, 2, _json_tree, list(_EACH_COLUMNS), ["json", "root"]),
 }

@@ -21,7 +21,7 @@ import pytest
 
 from engine.errors import SQLError
 from engine.exec.json1 import (JSON_AGGREGATES, JSON_OPERATORS, JSON_PRODUCERS, JSON_SCALARS,
-                               TABLE_FUNCTIONS, JsonText, plain)
+                               TABLE_FUNCTIONS, JsonText, plain, subtyped)
 
 SQLITE3 = shutil.which("sqlite3")
 SCRATCH = tempfile.mkdtemp(prefix="litmus-json1-")
@@ -417,7 +417,7 @@ def test_registries_shape():
     for name, (lo, hi, factory, coll) in JSON_AGGREGATES.items():
         assert coll is False and hasattr(factory(), "step") and hasattr(factory(), "final")
     for name, spec in TABLE_FUNCTIONS.items():
-        assert spec[0] == 1 and spec[1] == 2 and spec[4] == ["json", "root"]
+        assert spec[0] == 0 and spec[1] == 2 and spec[4] == ["json", "root"]
 
 
 def test_arity_matches_sqlite3():
@@ -561,10 +561,15 @@ def test_table_function_deep_document(func):
             str(max(len(r[7]) for r in got))] == rows[0]
 
 
-def test_table_value_column_keeps_subtype():
+def test_table_value_column_is_plain_but_subtyped_into_json_functions():
+    """Rows hold plain values (a JSON-subtype str would reach code that
+    dispatches on exact types); a JSON function reading ``value`` gets
+    subtyped(value, type), which nests arrays and objects as sqlite3 does."""
     rows, _ = _shell("""SELECT json_array(value) FROM json_each('[[1],"s",{"a":2}]')""")
     each = TABLE_FUNCTIONS["json_each"][2]
-    got = [JSON_SCALARS["json_array"][2](r[1]) for r in each('[[1],"s",{"a":2}]')]
+    out = list(each('[[1],"s",{"a":2}]'))
+    assert all(type(v) in (str, int, float, type(None)) for r in out for v in r)
+    got = [JSON_SCALARS["json_array"][2](subtyped(r[1], r[2])) for r in out]
     assert got == [r[0] for r in rows]
 
 
