@@ -21,6 +21,7 @@ from ..storage import btree
 from . import foreign_keys
 from . import operators as op
 from .expr import ExprCompiler, Runtime
+from .index import key_collations
 from .rowwriter import Conflict, RowWriter, as_rowid, bump_sequence, new_rowid
 from .triggers import fire, has_triggers, triggers_for
 from .values import collation_key_function, truth
@@ -53,6 +54,17 @@ def _target(db, name: str, schema: str | None, event: str):
     raise SQLError(f"no such table: {name}")
 
 
+def _statement_conflict(db, conflict, outer):
+    """The conflict resolution a statement runs with: inside a trigger
+    program, the one of the statement that fired it when that named one
+    (lang_createtrigger.html), else its own OR clause."""
+    if outer is not None:
+        inherited = db.__dict__.get("_trigger_conflict")
+        if inherited is not None:
+            return inherited
+    return conflict
+
+
 def _is_view(target) -> bool:
     return hasattr(target, "select")
 
@@ -83,6 +95,35 @@ class Returning:
 
     def outcome(self):
         return _outcome(self.names, self.rows)
+
+
+def _term_matches(table, ic, icoll, e, coll) -> bool:
+    """Whether an upsert target term (expression ``e``, explicit collation
+    ``coll``) names index column ``ic`` (whose collation is ``icoll``)."""
+    if coll is not None and coll.lower() != (icoll or "BINARY").lower():
+        return False
+    base = ic.expr
+    while isinstance(base, ast.Collate):
+        base = base.expr
+    if isinstance(base, ast.Column) and isinstance(e, ast.Column):
+        i = table.column_index(base.name)
+        # A term naming the rowid alias means the rowid, never an index column.
+        return e.table is None and i is not None and i != table.rowid_alias \
+            and table.column_index(e.name) == i
+    return _same_expr(e, base)
+
+
+def _same_expr(a, b) -> bool:
+    """Expression trees equal up to the case of column names."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ast.Column):
+        return a.name.lower() == b.name.lower() and (a.table or "").lower() == (b.table or "").lower()
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(_same_expr(x, y) for x, y in zip(a, b))
+    if hasattr(a, "__dataclass_fields__"):
+        return all(_same_expr(getattr(a, f), getattr(b, f)) for f in a.__dataclass_fields__)
+    return a == b
 
 
 def _walk_calls(e):
@@ -152,7 +193,8 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
         if stmt.columns is None:
             raise SQLError(f"table {table.name} has {len(targets)} columns but {width} values were supplied")
         raise SQLError(f"{width} values for {len(targets)} columns")
-    writer = RowWriter.get(db, table, rt, stmt.conflict, planner.plan_subquery, outer)
+    conflict = _statement_conflict(db, stmt.conflict, outer)
+    writer = RowWriter.get(db, table, rt, conflict, planner.plan_subquery, outer)
     upserts = _Upserts(db, table, stmt.upserts, rt, planner, outer, writer) if stmt.upserts else None
     returning = Returning(planner, table, stmt.returning, outer) if stmt.returning else None
     triggered = has_triggers(db, table.name)
@@ -170,7 +212,8 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
                 row[t + 1] = v
                 given[t] = True
         for i in range(ncols):
-            if not given[i] and table.columns[i].generated is None:
+            # The rowid alias's DEFAULT is never used: an omitted one is a new rowid.
+            if not given[i] and table.columns[i].generated is None and i != alias:
                 row[i + 1] = writer.default(i)
         if alias is not None and row[alias + 1] is not None:
             rowid = row[alias + 1]
@@ -180,14 +223,14 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
             row[0] = rowid if rowid is not None else -1
             if alias is not None:
                 row[alias + 1] = row[0]
-            if not fire(db, rt, table, "BEFORE", "INSERT", new=tuple(row)):
+            if not fire(db, rt, table, "BEFORE", "INSERT", new=tuple(row), conflict=conflict):
                 continue
         row[0] = rowid if rowid is not None else new_rowid(db, table)
         if alias is not None:
             row[alias + 1] = row[0]
         writer.finish_row(row)
         try:
-            written = writer.write(row, upsert=upserts.matches if upserts else None)
+            written = writer.write(row, upsert=upserts)
         except Conflict as conflict:
             changed = upserts.apply(conflict, row)
             if changed is not None:
@@ -205,7 +248,7 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
         if table.autoincrement:
             bump_sequence(db, table, row[0])
         if triggered:
-            fire(db, rt, table, "AFTER", "INSERT", new=tuple(row))
+            fire(db, rt, table, "AFTER", "INSERT", new=tuple(row), conflict=conflict)
         if returning is not None:
             returning.add(tuple(row))
     db.changes = count
@@ -232,7 +275,8 @@ def _insert_into_view(db, stmt, rt, view, planner, outer):
         row = [None] * (len(names) + 1)
         for t, v in zip(targets, values):
             row[t + 1] = v
-        fire(db, rt, view, "INSTEAD OF", "INSERT", new=tuple(row))
+        fire(db, rt, view, "INSTEAD OF", "INSERT", new=tuple(row),
+             conflict=_statement_conflict(db, stmt.conflict, outer))
     return _outcome()
 
 
@@ -264,45 +308,60 @@ class _Upserts:
                 if isinstance(e, ast.Column) and table.column_index(e.name) is None \
                         and e.name.lower() not in ("rowid", "oid", "_rowid_"):
                     raise SQLError(f"no such column: {e.name}")
+        self._targets = []
         for i, clause in enumerate(clauses):
-            if clause.target is None and i != len(clauses) - 1:
+            if clause.target is None:
+                if i != len(clauses) - 1:
+                    raise SQLError("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint")
+                continue
+            index = self._index_for(clause)
+            if index is False:
                 raise SQLError("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint")
-            if clause.target is not None and self._index_for(clause) is False:
-                raise SQLError("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint")
+            self._targets.append(index)
 
     def _index_for(self, clause):
-        """The constraint a clause's target names: an index, None for the
-        rowid, or False when it names none."""
+        """The constraint a clause's target names (lang_upsert.html): the
+        rowid (None) for one term naming it, else the first unique index (in
+        the order they are checked) with as many columns as the target, each
+        found among the target's terms; a term's COLLATE must be the index
+        column's collation.  False when none matches."""
         table = self.table
-        names = []
+        terms = []
         for ic in clause.target:
             e = ic.expr
+            coll = ic.collation
             while isinstance(e, ast.Collate):
+                coll = e.collation if coll is None else coll
                 e = e.expr
-            if not isinstance(e, ast.Column):
-                return False
-            names.append(e.name.lower())
-        if len(names) == 1 and table.rowid_alias is not None \
-                and names[0] in (table.columns[table.rowid_alias].name.lower(), "rowid", "oid", "_rowid_"):
-            return None
-        for idx in table.indexes:
-            if not idx.unique:
+            terms.append((e, coll))
+        if len(terms) == 1 and not table.without_rowid:
+            e, coll = terms[0]
+            if isinstance(e, ast.Column) and coll is None and e.table is None:
+                i = table.column_index(e.name)
+                if (i is None and e.name.lower() in ("rowid", "oid", "_rowid_")) \
+                        or (i is not None and i == table.rowid_alias):
+                    return None
+        for keys in self.writer.unique_keys:
+            idx = keys.idx
+            if len(idx.columns) != len(terms):
                 continue
-            cols = []
-            for ic in idx.columns:
-                e = ic.expr
-                while isinstance(e, ast.Collate):
-                    e = e.expr
-                cols.append(e.name.lower() if isinstance(e, ast.Column) else None)
-            if sorted(cols) == sorted(names) and (idx.where is None) == (clause.target_where is None):
+            if idx.where is not None and (clause.target_where is None
+                                          or not _same_expr(clause.target_where, idx.where)):
+                continue
+            colls = key_collations(table, idx)
+            if all(any(_term_matches(table, ic, icoll, e, coll) for e, coll in terms)
+                   for ic, icoll in zip(idx.columns, colls)):
                 return idx
         return False
 
+    def targets(self) -> list:
+        """The constraints the clauses name, in clause order (None: the rowid)."""
+        return self._targets
+
     def matches(self, index) -> bool:
-        for entry in self.compiled:
+        for entry, target in zip(self.compiled, self._targets + [False]):
             clause = entry[0]
-            if clause.target is None or self._index_for(clause) is index \
-                    or (index is not None and self._index_for(clause) == index):
+            if clause.target is None or target is index:
                 self._chosen = entry
                 return True
         return False
@@ -463,7 +522,8 @@ def update(db, stmt: ast.Update, rt: Runtime, outer=None):
     table = target
     sets = _compile_sets(table, stmt.assignments, comp)
     changed_cols = {c.lower() for a in stmt.assignments for c in a.columns}
-    writer = RowWriter.get(db, table, rt, stmt.conflict, planner.plan_subquery, outer)
+    conflict = _statement_conflict(db, stmt.conflict, outer)
+    writer = RowWriter.get(db, table, rt, conflict, planner.plan_subquery, outer)
     returning = Returning(planner, table, stmt.returning, outer) if stmt.returning else None
     triggered = has_triggers(db, table.name)
     fk_on = foreign_keys.enabled(db)
@@ -484,7 +544,7 @@ def update(db, stmt: ast.Update, rt: Runtime, outer=None):
         _apply_sets(table, sets, source_row, row)
         writer.finish_row(row)
         if triggered and not fire(db, rt, table, "BEFORE", "UPDATE", old=old, new=tuple(row),
-                                  columns=changed_cols):
+                                  columns=changed_cols, conflict=conflict):
             continue
         if not writer.write(row, old_rowid=old[0]):
             continue
@@ -493,7 +553,8 @@ def update(db, stmt: ast.Update, rt: Runtime, outer=None):
             foreign_keys.parent_removed(db, rt, table, old, tuple(row))
             foreign_keys.child_written(db, table, row)
         if triggered:
-            fire(db, rt, table, "AFTER", "UPDATE", old=old, new=tuple(row), columns=changed_cols)
+            fire(db, rt, table, "AFTER", "UPDATE", old=old, new=tuple(row), columns=changed_cols,
+                 conflict=conflict)
         if returning is not None:
             returning.add(tuple(row))
     db.changes = count
@@ -516,7 +577,8 @@ def _update_view(db, rt, view, stmt, rows, comp):
             v = f(r)
             for i, x in zip(idxs, v if width > 1 else (v,)):
                 new[i + 1] = x
-        fire(db, rt, view, "INSTEAD OF", "UPDATE", old=r, new=tuple(new), columns=changed)
+        fire(db, rt, view, "INSTEAD OF", "UPDATE", old=r, new=tuple(new), columns=changed,
+             conflict=_statement_conflict(db, stmt.conflict, comp.scope.parent))
     return _outcome()
 
 
@@ -539,10 +601,10 @@ def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
     triggered = has_triggers(db, table.name)
     if stmt.where is None and not triggered and returning is None and not stmt.order_by \
             and stmt.limit is None and not _is_referenced(db, table):
-        count = btree.TableCursor(db.pager, table.root).count()
-        btree.clear_tree(db.pager, table.root)
+        count = btree.TableCursor(db.pager_for(table), table.root).count()
+        btree.clear_tree(db.pager_for(table), table.root)
         for idx in table.indexes:
-            btree.clear_tree(db.pager, idx.root)
+            btree.clear_tree(db.pager_for(idx), idx.root)
     else:
         rows, _scope, _comp = _rows_to_change(db, planner, table, ref, None, stmt.where, stmt.order_by,
                                               stmt.limit, stmt.offset, outer)

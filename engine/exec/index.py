@@ -87,6 +87,7 @@ class IndexKeys:
 
     def __init__(self, db, table, idx):
         self.idx = idx
+        self.table = table
         scope = table_scope(db, table)
         comp = ExprCompiler(scope, Runtime(db), None)
         self.parts = []
@@ -136,12 +137,12 @@ def validate_index(db, table, idx) -> None:
 
 def index_cursor(db, table, idx, keys: IndexKeys | None = None):
     keys = keys or IndexKeys(db, table, idx)
-    return btree.IndexCursor(db.pager, idx.root, keys.compare)
+    return btree.IndexCursor(db.pager_for(idx), idx.root, keys.compare)
 
 
 def populate(db, table, idx, rt: Runtime) -> None:
     keys = IndexKeys(db, table, idx)
-    cur = btree.IndexCursor(db.pager, idx.root, keys.compare)
+    cur = btree.IndexCursor(db.pager_for(idx), idx.root, keys.compare)
     entries = []
     for row in db.table_reader(table)():
         if keys.applies(row):
@@ -177,10 +178,70 @@ def find_conflict(db, keys: IndexKeys, key: tuple) -> int | None:
     prefix = key[:n]
     if any(v is None for v in prefix):
         return None
-    cur = btree.IndexCursor(db.pager, keys.idx.root, keys.compare)
+    if not keys.idx.root:
+        # The PRIMARY KEY of a WITHOUT ROWID table has no b-tree of its own here.
+        compare = keys.compare
+        for row in db.table_reader(keys.table)():
+            if row[0] != key[-1] and compare(keys.key(row)[:n], prefix) == 0:
+                return row[0]
+        return None
+    cur = btree.IndexCursor(db.pager_for(keys.idx), keys.idx.root, keys.compare)
     for entry in cur.seek(prefix):
         if keys.compare(entry[:n], prefix) != 0:
             return None
         if entry[-1] != key[-1]:
             return entry[-1]
     return None
+
+
+def primary_key_index(table):
+    """The PRIMARY KEY of a WITHOUT ROWID table as the unique index sqlite3
+    keeps it in, and its position among the table's automatic indexes (the
+    order the constraints were written in); (None, 0) for rowid tables.
+
+    sqlite3 stores such a table in that index's b-tree (withoutrowid.html);
+    here the table is stored by rowid, so the index has no b-tree of its own
+    (root 0): its uniqueness is checked by scanning the table, and duplicate
+    columns in the key are dropped as sqlite3 drops them."""
+    if not table.without_rowid:
+        return None, 0
+    cached = table.__dict__.get("_pk_index")
+    if cached is not None:
+        return cached
+    from ..schema import Index
+    from ..sql.parser import parse
+    stmt = parse(table.sql, schema=True)[0]
+    seen: list = []       # column keys of the UNIQUE constraints before the PRIMARY KEY
+    columns = None
+
+    def unique_key(cols):
+        return tuple((_column_of(c).name.lower() if isinstance(_column_of(c), ast.Column) else None) for c in cols)
+
+    for cdef in stmt.columns:
+        for cons in cdef.constraints:
+            if isinstance(cons, ast.PrimaryKeyConstraint) and columns is None:
+                columns = (ast.IndexedColumn(ast.Column(cdef.name), None, cons.desc),)
+            elif isinstance(cons, ast.UniqueConstraint) and columns is None:
+                k = unique_key((ast.IndexedColumn(ast.Column(cdef.name)),))
+                if k not in seen:
+                    seen.append(k)
+    for cons in stmt.constraints:
+        if isinstance(cons, ast.PrimaryKeyConstraint) and columns is None:
+            columns = cons.columns
+        elif isinstance(cons, ast.UniqueConstraint) and columns is None:
+            k = unique_key(cons.columns)
+            if k not in seen:
+                seen.append(k)
+    kept = []
+    names = set()
+    for ic in columns or ():
+        base = _column_of(ic)
+        name = base.name.lower() if isinstance(base, ast.Column) else None
+        if name is not None and name in names:
+            continue
+        names.add(name)
+        kept.append(ic)
+    idx = Index(name=f"sqlite_autoindex_{table.name}_{len(seen) + 1}", table=table.name, columns=tuple(kept),
+                unique=True, root=0, origin="pk", conflict=table.pk_conflict)
+    table.__dict__["_pk_index"] = (idx, len(seen))
+    return idx, len(seen)

@@ -31,6 +31,10 @@ def constraint_error(message: str, code: int, mode: str) -> ConstraintError:
     return err
 
 
+_STRICT_TYPES = {"INT": "integer", "INTEGER": "integer", "REAL": "real", "TEXT": "text", "BLOB": "blob"}
+_ROWID = object()     # the rowid's place in the order of uniqueness checks
+
+
 class Conflict(Exception):
     """A uniqueness conflict an UPSERT clause takes over: ``rowid`` is the
     existing row, ``index`` the constraint (None for the rowid)."""
@@ -67,6 +71,18 @@ class RowWriter:
         self.rt = rt
         self.default_conflict = conflict
         self.keys = [index_ops.IndexKeys(db, table, idx) for idx in table.indexes]
+        pk, position = index_ops.primary_key_index(table)
+        created = list(self.keys)     # creation order (the PRIMARY KEY among the automatic indexes)
+        if pk is not None:
+            pk_keys = index_ops.IndexKeys(db, table, pk)
+            self.keys.append(pk_keys)
+            autos = sum(1 for k in created if k.idx.sql is None)
+            created.insert(min(position, autos), pk_keys)
+        unique = [k for k in created if k.idx.unique]
+        # sqlite3 checks the newest constraint first, and those declared
+        # ON CONFLICT REPLACE after all the others.
+        self.unique_keys = [k for k in reversed(unique) if k.idx.conflict != "REPLACE"] \
+            + [k for k in unique if k.idx.conflict == "REPLACE"]
         scope = index_ops.table_scope(db, table)
         scope.parent = outer
         comp = ExprCompiler(scope, rt, plan_subquery)
@@ -97,26 +113,31 @@ class RowWriter:
                 snapshot = tuple(row)
                 for i, f in self.generated:
                     row[i + 1] = apply_affinity(f(snapshot), table.columns[i].affinity)
-        if table.strict:
-            for i, c in enumerate(table.columns):
-                self._strict(c, row, i + 1)
 
-    def _strict(self, c, row, slot) -> None:
-        v = row[slot]
-        if v is None:
+    def type_check(self, row) -> None:
+        """A STRICT table's column types (stricttables.html); generated
+        columns are not checked.  sqlite3 checks after NOT NULL, before the
+        CHECK constraints when there are any, else after the rowid's
+        uniqueness and before the indexes'."""
+        table = self.table
+        if not table.strict:
             return
-        t = (c.declared_type or "").upper()
-        want = {"INT": "integer", "INTEGER": "integer", "REAL": "real", "TEXT": "text", "BLOB": "blob"}.get(t)
-        if want is None:
-            return  # ANY
-        got = typeof(v)
-        if want == "real" and got == "integer":
-            row[slot] = float(v)
-            return
-        if got != want:
-            shown = {"integer": "INT", "real": "REAL", "text": "TEXT", "blob": "BLOB"}[got]
-            raise constraint_error(f"cannot store {shown} value in {t} column {self.table.name}.{c.name}",
-                                   SQLITE_CONSTRAINT_DATATYPE, "ABORT")
+        for i, c in enumerate(table.columns):
+            v = row[i + 1]
+            if v is None or c.generated is not None:
+                continue
+            t = (c.declared_type or "").upper()
+            want = _STRICT_TYPES.get(t)
+            if want is None:
+                continue  # ANY
+            got = typeof(v)
+            if want == "real" and got == "integer":
+                row[i + 1] = float(v)
+                continue
+            if got != want:
+                shown = {"integer": "INT", "real": "REAL", "text": "TEXT", "blob": "BLOB"}[got]
+                raise constraint_error(f"cannot store {shown} value in {t} column {table.name}.{c.name}",
+                                       SQLITE_CONSTRAINT_DATATYPE, "ABORT")
 
     # -- constraints ------------------------------------------------------------
 
@@ -135,10 +156,13 @@ class RowWriter:
                     return False
                 if mode == "REPLACE" and c.default is not None:
                     row[i + 1] = apply_affinity(self.default(i), c.affinity)
-                    continue
+                    if row[i + 1] is not None:
+                        continue
+                    mode = "ABORT"   # a NULL default cannot replace a NULL
                 raise constraint_error(f"NOT NULL constraint failed: {table.name}.{c.name}",
                                        SQLITE_CONSTRAINT_NOTNULL, mode)
         if self.checks:
+            self.type_check(row)
             snapshot = tuple(row)
             for name, fn, text in self.checks:
                 if truth(fn(snapshot)) is False:
@@ -151,69 +175,118 @@ class RowWriter:
 
     def write(self, row, old_rowid: int | None = None, upsert=None) -> bool:
         """Store ``row`` (a list, finished), replacing the row ``old_rowid``
-        when updating.  False when the row was ignored.  ``upsert(index)``
-        says whether an UPSERT clause takes over a conflict on that index (or
-        the rowid, index None): then :class:`Conflict` is raised instead."""
+        when updating.  False when the row was ignored.  ``upsert`` is the
+        INSERT's :class:`~engine.exec.dml._Upserts` or None: a conflict on a
+        constraint one of its clauses takes over raises :class:`Conflict`."""
         db = self.db
-        table = self.table
         if not self.check_row(row):
             return False
-        rowid = row[0]
-        if rowid != old_rowid:
-            existing = self.lookup(rowid)
-            if existing is not None:
-                if upsert is not None and upsert(None):
-                    raise Conflict(rowid, None)
-                mode = self.mode(table.pk_conflict if table.rowid_alias is not None else None)
-                if mode == "IGNORE":
-                    return False
-                if mode == "REPLACE":
-                    self.delete(existing)
-                else:
-                    col = table.columns[table.rowid_alias].name if table.rowid_alias is not None else "rowid"
-                    raise constraint_error(f"UNIQUE constraint failed: {table.name}.{col}",
-                                           SQLITE_CONSTRAINT_PRIMARYKEY if table.rowid_alias is not None
-                                           else SQLITE_CONSTRAINT_ROWID, mode)
         snapshot = tuple(row)
-        new_keys = []
+        new_keys = {}
         for keys in self.keys:
-            k = keys.key(snapshot) if keys.applies(snapshot) else None
-            new_keys.append(k)
-            if k is None or not keys.idx.unique:
-                continue
-            while True:
-                other = index_ops.find_conflict(db, keys, k)
-                if other is None or other == old_rowid:
-                    break
-                if upsert is not None and upsert(keys.idx):
-                    raise Conflict(other, keys.idx)
-                mode = self.mode(keys.idx.conflict)
-                if mode == "IGNORE":
-                    return False
-                if mode == "REPLACE":
-                    victim = self.lookup(other)
-                    if victim is None:
-                        break
-                    self.delete(victim)
-                    continue
-                err = index_ops.unique_error(table, keys.idx)
-                raise constraint_error(str(err), err.extended_code, mode)
+            new_keys[id(keys)] = keys.key(snapshot) if keys.applies(snapshot) else None
+        typed = bool(self.checks)
+        for keys in self._check_order(upsert):
+            if keys is _ROWID:
+                outcome = self._check_rowid(row, old_rowid, upsert)
+            else:
+                if not typed:
+                    self.type_check(row)
+                    typed = True
+                outcome = self._check_unique(keys, new_keys[id(keys)], old_rowid, upsert)
+            if outcome is False:
+                return False
+        if not typed:
+            self.type_check(row)
         if old_rowid is not None:
             old = self.lookup(old_rowid)
             if old is not None:
                 self._remove_index_entries(old)
-                if old_rowid != rowid:
-                    db.delete_table_row(table, old_rowid)
-        db.write_table_row(table, rowid, snapshot[1:])
-        for keys, k in zip(self.keys, new_keys):
-            if k is not None:
-                btree.IndexCursor(db.pager, keys.idx.root, keys.compare).insert(k)
+                if old_rowid != row[0]:
+                    db.delete_table_row(self.table, old_rowid)
+        db.write_table_row(self.table, row[0], snapshot[1:])
+        for keys in self.keys:
+            k = new_keys[id(keys)]
+            if k is not None and keys.idx.root:
+                btree.IndexCursor(db.pager_for(keys.idx), keys.idx.root, keys.compare).insert(k)
         return True
+
+    def _check_order(self, upsert) -> list:
+        """The order sqlite3 checks uniqueness in: the rowid first (last when
+        it is declared ON CONFLICT REPLACE and the statement names no conflict
+        resolution), then the unique indexes; an UPSERT's targets come first,
+        the rowid straight after the first clause's target."""
+        table = self.table
+        order = list(self.unique_keys)
+        if upsert is not None:
+            targets = [self._keys_for(t) for t in upsert.targets()]
+            if targets:
+                rest = [k for k in order if not any(k is t for t in targets)]
+                rowid = [] if table.without_rowid or any(t is _ROWID for t in targets[1:]) else [_ROWID]
+                if targets[0] is _ROWID:
+                    return targets + rest
+                return targets[:1] + rowid + targets[1:] + rest
+        if table.without_rowid:
+            return order
+        if self.default_conflict is None and table.rowid_alias is not None \
+                and table.pk_conflict == "REPLACE" and self.keys:
+            return order + [_ROWID]
+        return [_ROWID] + order
+
+    def _keys_for(self, target):
+        if target is None:
+            return _ROWID
+        for keys in self.keys:
+            if keys.idx is target:
+                return keys
+        raise AssertionError("upsert target is not an index of the table")
+
+    def _check_rowid(self, row, old_rowid, upsert):
+        table = self.table
+        rowid = row[0]
+        if rowid == old_rowid:
+            return True
+        existing = self.lookup(rowid)
+        if existing is None:
+            return True
+        if upsert is not None and upsert.matches(None):
+            raise Conflict(rowid, None)
+        mode = self.mode(table.pk_conflict if table.rowid_alias is not None else None)
+        if mode == "IGNORE":
+            return False
+        if mode == "REPLACE":
+            self.delete(existing)
+            return True
+        col = table.columns[table.rowid_alias].name if table.rowid_alias is not None else "rowid"
+        raise constraint_error(f"UNIQUE constraint failed: {table.name}.{col}",
+                               SQLITE_CONSTRAINT_PRIMARYKEY if table.rowid_alias is not None
+                               else SQLITE_CONSTRAINT_ROWID, mode)
+
+    def _check_unique(self, keys, k, old_rowid, upsert):
+        if k is None:
+            return True
+        while True:
+            other = index_ops.find_conflict(self.db, keys, k)
+            if other is None or other == old_rowid:
+                return True
+            if upsert is not None and upsert.matches(keys.idx):
+                raise Conflict(other, keys.idx)
+            mode = self.mode(keys.idx.conflict)
+            if mode == "IGNORE":
+                return False
+            if mode == "REPLACE":
+                victim = self.lookup(other)
+                if victim is None:
+                    return True
+                self.delete(victim)
+                continue
+            err = index_ops.unique_error(self.table, keys.idx)
+            raise constraint_error(str(err), err.extended_code, mode)
 
     def _remove_index_entries(self, row) -> None:
         for keys in self.keys:
-            if keys.applies(row):
-                btree.IndexCursor(self.db.pager, keys.idx.root, keys.compare).delete(keys.key(row))
+            if keys.idx.root and keys.applies(row):
+                btree.IndexCursor(self.db.pager_for(keys.idx), keys.idx.root, keys.compare).delete(keys.key(row))
 
     def delete(self, row) -> None:
         self._remove_index_entries(row)

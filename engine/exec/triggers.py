@@ -59,9 +59,10 @@ def has_triggers(db, name: str) -> bool:
     return any(t.stmt.table.lower() == lname for t in db.triggers.values())
 
 
-def fire(db, rt, target, timing: str, event: str, old=None, new=None, columns=None) -> bool:
+def fire(db, rt, target, timing: str, event: str, old=None, new=None, columns=None, conflict=None) -> bool:
     """Run the matching triggers for one row.  False when a RAISE(IGNORE)
-    abandoned the row."""
+    abandoned the row.  ``conflict`` is the firing statement's conflict
+    resolution, which overrides the program's own OR clauses."""
     trigs = triggers_for(db, target.name, timing, event, columns)
     if not trigs:
         return True
@@ -74,13 +75,14 @@ def fire(db, rt, target, timing: str, event: str, old=None, new=None, columns=No
         if len(firing) >= MAX_TRIGGER_DEPTH:
             raise SQLError("too many levels of trigger recursion")
         firing.append(key)
-        saved = (db.changes, db.last_insert_rowid)
+        saved = (db.changes, db.last_insert_rowid, db.__dict__.get("_trigger_conflict"))
+        db.__dict__["_trigger_conflict"] = conflict
         try:
             if not _run_program(db, rt, target, trig.stmt, old, new):
                 return False
         finally:
             firing.pop()
-            db.changes, db.last_insert_rowid = saved
+            db.changes, db.last_insert_rowid, db.__dict__["_trigger_conflict"] = saved
     return True
 
 
