@@ -118,16 +118,18 @@ _JOINS = ("JOIN", ",", "LEFT JOIN", "CROSS JOIN", "INNER JOIN", "RIGHT JOIN", "F
           "NATURAL RIGHT JOIN")
 _ON_JOINS = frozenset({"JOIN", "LEFT JOIN", "INNER JOIN", "RIGHT JOIN", "FULL JOIN",
                        "LEFT OUTER JOIN", "FULL OUTER JOIN"})
-_join_cache: dict[frozenset, tuple[str, ...]] = {}
+_join_cache: dict[tuple, tuple[str, ...]] = {}
 
 
 def _join_ops(g: Gen) -> tuple[str, ...]:
-    ops = _join_cache.get(g.config.without)
+    key = (g.config.without, g.no_right_joins)
+    ops = _join_cache.get(key)
     if ops is None:
         ops = tuple(op for op in _JOINS
                     if (g.on("outer_joins") or not any(w in op for w in ("LEFT", "RIGHT", "FULL")))
-                    and (g.on("natural_using") or not ("NATURAL" in op or op == "USING")))
-        _join_cache[g.config.without] = ops
+                    and (g.on("natural_using") or not ("NATURAL" in op or op == "USING"))
+                    and not (g.no_right_joins and ("RIGHT" in op or "FULL" in op)))
+        _join_cache[key] = ops
     return ops
 
 
@@ -597,6 +599,14 @@ def probe(draw, g: Gen) -> Query:
     (:mod:`fuzz.probes`): ``SELECT [DISTINCT] items FROM src WHERE p``,
     ``SELECT agg FROM src WHERE p`` or
     ``SELECT g, agg FROM src GROUP BY g HAVING h``."""
+    g.no_right_joins = True
+    try:
+        return _probe(draw, g)
+    finally:
+        g.no_right_joins = False
+
+
+def _probe(draw, g: Gen) -> Query:
     frm = from_clause(draw, g, None)
     base = Scope(refs=frm.refs, identity=frm.identity)
     form = pick(draw, ("where", "where", "aggregate", "distinct", "having"))
