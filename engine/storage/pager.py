@@ -500,13 +500,22 @@ class Pager(WalMode):
         _U32.pack_into(page1, OFF_DB_SIZE, self._page_count)
         _U32.pack_into(page1, OFF_VERSION_VALID_FOR, counter)
         _U32.pack_into(page1, OFF_VERSION_NUMBER, SQLITE_VERSION_NUMBER)
-        self.write(1, page1)
-        if self._journal is None and self.journal_mode != "off":
-            self._journal = self._new_journal()
-        if self._page_count < self._orig_page_count and self._journal is not None:
-            self._journal_cut_pages()
-        if self._journal is not None:
-            self._journal.sync()
+        try:
+            self.write(1, page1)
+            if self._journal is None and self.journal_mode != "off":
+                self._journal = self._new_journal()
+            if self._page_count < self._orig_page_count and self._journal is not None:
+                self._journal_cut_pages()
+            if self._journal is not None:
+                self._journal.sync()
+        except BaseException:
+            # A journal that cannot be written (disk full, I/O error) ends the
+            # transaction as sqlite3 does: rolled back, nothing of it kept.
+            try:
+                self.rollback()
+            except BaseException:
+                self._abandon()
+            raise
         self._lock(EXCLUSIVE)        # BusyError here leaves the transaction open
         try:
             f = self.file

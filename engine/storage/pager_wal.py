@@ -175,7 +175,15 @@ class WalMode:
         wal = self.wal
         wal.synchronous = self.synchronous
         pages = sorted(self._dirty.items())
-        wal.write_frames(pages, self._page_count, self._page_size)
+        try:
+            wal.write_frames(pages, self._page_count, self._page_size)
+        except BaseException:
+            # Disk full or an I/O error: the transaction is rolled back.
+            try:
+                self.rollback()
+            except BaseException:
+                self._abandon()
+            raise
         cache = self._clean
         for pgno, data in pages:
             cache[pgno] = data

@@ -478,6 +478,23 @@ class Wal:
         if not self.write_lock:
             raise BusyError("database is locked")
         self._restart_if_checkpointed()
+        saved = self.hdr.copy()
+        try:
+            self._write_frames(pages, db_size, page_size)
+        except BaseException:
+            # Disk full or an I/O error: take the frames back (a commit frame
+            # that reached the file would commit the transaction for the
+            # next reader's recovery) and keep the header as it was.
+            self.hdr = saved
+            end = WAL_HEADER_SIZE + saved.mx_frame * (FRAME_HEADER_SIZE + page_size) if saved.mx_frame else 0
+            try:
+                if self.file.size() > end:
+                    self.file.truncate(end)
+            except Exception:
+                pass
+            raise
+
+    def _write_frames(self, pages, db_size: int, page_size: int) -> None:
         hdr = self.hdr
         f = self.file
         sync_on = self.synchronous > 0
