@@ -18,7 +18,7 @@ from ..sql import ast
 from . import ops
 from .aggregates import is_aggregate_call
 from .functions import NEEDS_COLLATION, NEEDS_RUNTIME, SCALARS
-from .json1 import JSON_OPERATORS, JSON_PRODUCERS, JSON_SCALARS, plain
+from .json1 import JSON_OPERATORS, JSON_PRODUCERS, JSON_SCALARS, SUBTYPED_COLUMNS, plain, subtyped
 from .values import (
     NONE, affinity_of_type, cast, collation_key_function, truth,
 )
@@ -336,7 +336,36 @@ class ExprCompiler:
                 return self.compile(e, d)
             finally:
                 self._raw = False
+        if isinstance(e, ast.Column):
+            typed = self._json_table_value(e, d)
+            if typed is not None:
+                return typed
         return self.compile(e, d)
+
+    def _json_table_value(self, e, d):
+        """json_each/json_tree's ``value`` read directly by a JSON function
+        keeps its JSON subtype in sqlite3 (json_array(value) nests an array):
+        the value paired with the row's ``type`` column, or None when ``e``
+        is not such a column."""
+        r = self._resolve(e)
+        if r is None or r.source is None or r.alt is not None:
+            return None
+        cols = r.source.columns
+        if len(cols) < 2 or not (cols[-1].hidden and cols[-2].hidden
+                                 and cols[-2].name == "json" and cols[-1].name == "root"):
+            return None          # not a json_each/json_tree source
+        other = SUBTYPED_COLUMNS.get(r.info.name.lower())
+        if other is None:
+            return None
+        names = [c.name for c in cols]
+        if other not in names:
+            return None
+        type_slot = r.source.offset + names.index(other)
+        value = self.compile(e, d)
+        if r.scope is self.scope:
+            return lambda row: subtyped(value(row), row[type_slot])
+        cell = r.scope.cell
+        return lambda row: subtyped(value(row), cell.row[type_slot])
 
     def _is_row_subquery(self, e) -> bool:
         return isinstance(e, ast.Subquery) and len(self.plan_subquery(e.select, self.scope).columns) > 1
