@@ -71,8 +71,12 @@ def run(cfg: CampaignConfig, resume: bool = False) -> dict:
         if not meta_path.exists():
             raise CampaignError(f"nothing to resume in {out} (no campaign.json)")
         saved = json.loads(meta_path.read_text())
-        for key in ("seed", "target", "oracles", "without", "workers", "seconds", "batch_size"):
-            setattr(cfg, key, tuple(saved[key]) if key in ("oracles", "without") else saved[key])
+        # The campaign goes on as it was started: same target, oracles,
+        # seed, and the same corpus (or none) for its cases.
+        for key in ("seed", "target", "oracles", "without", "workers", "seconds", "batch_size",
+                    "corpus", "timeout", "messages"):
+            if key in saved:
+                setattr(cfg, key, tuple(saved[key]) if key in ("oracles", "without") else saved[key])
     elif meta_path.exists():
         raise CampaignError(f"{out} already holds a campaign; use --resume or another --out")
     out.mkdir(parents=True, exist_ok=True)

@@ -86,8 +86,11 @@ class Worker:
         self.checkpoint_path = self.out / "workers" / f"w{cfg.index}.json"
         self.state = self._load()
         self.target = open_target(cfg.target, timeout=cfg.timeout)
+        # sqlite3 beside the target: the differential oracle's reference, and
+        # for TLP/NoREC the check that a finding is not sqlite3's own (not
+        # when the target is the sqlite3 binary itself).
         self.reference = open_target("sqlite3", timeout=cfg.timeout) \
-            if "differential" in cfg.oracles else None
+            if "differential" in cfg.oracles or cfg.target != "sqlite3" else None
         self.stats = Stats()
         self.stats.cases = self.state["stats"]["cases"]
         self.stats.statements = self.state["stats"]["statements"]
