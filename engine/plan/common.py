@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..exec.expr import walk
+from ..names import fold
 from ..sql import ast
 from .scope import ColumnInfo, Scope, Source
 
@@ -178,3 +179,18 @@ class _ReaderPlan:
 
     def rows(self):
         return self.reader()
+
+
+def _same_columns(e, from_names: set):
+    """``e`` with each column reference written as its folded bare name when
+    its qualifier (if any) is one of ``from_names``: two expressions of one
+    SELECT that read the same columns compare equal."""
+    if isinstance(e, ast.Column):
+        if e.table is None or fold(e.table) in from_names:
+            return ast.Column(fold(e.name))
+        return e
+    if isinstance(e, tuple):
+        return tuple(_same_columns(x, from_names) for x in e)
+    if isinstance(e, (ast.Select, ast.SelectCore)) or not hasattr(e, "__dataclass_fields__"):
+        return e
+    return type(e)(**{f: _same_columns(getattr(e, f), from_names) for f in e.__dataclass_fields__})

@@ -7,11 +7,13 @@ from __future__ import annotations
 from ..errors import SQLError
 from ..exec import operators as op
 from ..exec.aggregates import AGGREGATES, is_aggregate_call
-from ..exec.expr import ExprCompiler, Slot, walk
+from ..exec.expr import ExprCompiler, Slot, _children, walk
 from ..exec.json1 import JSON_AGGREGATES
 from ..exec.values import collation_key_function, equality_key
+from ..names import fold
 from ..sql import ast
-from .common import AggScope, _SCALAR_NAMES, _count_star, _nulls, _ordinal, term_position
+from .common import AggScope, _SCALAR_NAMES, _VOLATILE, _count_star, _nulls, _ordinal, _same_columns, \
+    split_conjuncts, term_position
 from .scope import Scope
 
 
@@ -31,6 +33,62 @@ class GroupPlanning:
                         seen.add(node)
                         found.append(node)
         return found
+
+    def _having_to_where(self, core, having, scope: Scope, results, aliases) -> tuple[list, object]:
+        """The HAVING terms sqlite3 moves to the WHERE clause (havingToWhere):
+        with a GROUP BY, an AND term made only of GROUP BY expressions (of
+        binary collation), constants and deterministic functions (no column
+        outside those expressions, no aggregate, no subquery) filters the rows
+        before grouping.  It matters when rows of one group differ (1 and 1.0
+        group together; HAVING typeof(a)='integer' keeps only the 1).
+        Returns (terms for WHERE, the HAVING that remains)."""
+        if not core.group_by or having is None:
+            return [], having
+        from_names = {fold(s.name) for s in scope.sources if s.name}
+        comp = self.compiler(scope, aliases=aliases)
+        keys = []
+        for g in core.group_by:
+            k = term_position(g)
+            if k is not None:
+                if not 1 <= k <= len(results) or isinstance(results[k - 1][0], Slot):
+                    continue
+                g = results[k - 1][0]
+            g = self._expand_alias(g, scope, aliases)
+            try:
+                coll_name, _ = comp.collation(g)
+            except SQLError:
+                continue
+            if coll_name is None or coll_name.upper() == "BINARY":
+                keys.append(_same_columns(g, from_names))
+        moved, kept = [], []
+        terms = split_conjuncts(having)
+        for t in terms:
+            e = self._expand_alias(t, scope, aliases)
+            if len(terms) > 1 or not (isinstance(t, ast.Literal) and t.value == 0):
+                if _only_group_terms(e, keys, from_names):
+                    moved.append(e)
+                    continue
+            kept.append(t)
+        remaining = None
+        for t in kept:
+            remaining = t if remaining is None else ast.Binary("AND", remaining, t)
+        return moved, remaining
+
+    def _expand_alias(self, e, scope: Scope, aliases):
+        """``e`` with bare names that are result aliases (and not columns of
+        the FROM clause) replaced by the aliased expressions."""
+        if isinstance(e, ast.Column) and e.table is None and e.name.lower() in aliases:
+            try:
+                if scope.lookup_local(e.name, None) is None:
+                    return aliases[e.name.lower()]
+            except SQLError:
+                return e
+            return e
+        if isinstance(e, tuple):
+            return tuple(self._expand_alias(x, scope, aliases) for x in e)
+        if isinstance(e, (ast.Select, ast.SelectCore)) or not hasattr(e, "__dataclass_fields__"):
+            return e
+        return type(e)(**{f: self._expand_alias(getattr(e, f), scope, aliases) for f in e.__dataclass_fields__})
 
     def _aggregate(self, child, scope: Scope, core, agg_calls, aliases, results):
         comp = self.compiler(scope, aliases=aliases)
@@ -204,3 +262,26 @@ def _computed_outside(call, scope) -> bool:
             return True
         s = s.parent
     return False
+
+
+# Functions whose value may change between calls: never moved out of HAVING.
+_NOT_CONSTANT = _VOLATILE | {"date", "time", "datetime", "julianday", "strftime", "unixepoch",
+                             "sqlite_version", "sqlite_source_id"}
+
+
+def _only_group_terms(e, keys, from_names) -> bool:
+    """Whether ``e`` reads only GROUP BY expressions (``keys``, normalized by
+    _same_columns), constants and deterministic functions."""
+    if _same_columns(e, from_names) in keys:
+        return True
+    if isinstance(e, (ast.Column, ast.Subquery, ast.Exists, ast.InSelect, ast.CurrentTime, Slot)):
+        return False
+    if isinstance(e, ast.FunctionCall):
+        if e.over is not None or is_aggregate_call(e.name, len(e.args), e.star) \
+                or e.name.lower() in _NOT_CONSTANT:
+            return False
+    if isinstance(e, (ast.Collate, ast.Cast)):
+        return _only_group_terms(e.expr, keys, from_names)
+    if isinstance(e, ast.Raise):
+        return False
+    return all(_only_group_terms(c, keys, from_names) for c in _children(e))

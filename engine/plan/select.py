@@ -19,7 +19,7 @@ from ..exec.expr import ExprCompiler, Slot, walk
 from ..exec.values import NONE, collation_key_function, equality_key, numeric_affinity_for_compare
 from ..names import fold
 from ..sql import ast
-from .common import QueryPlan, _Level, _nulls, _ordinal, split_conjuncts, term_position  # noqa: F401 (re-exported)
+from .common import QueryPlan, _Level, _nulls, _ordinal, _same_columns, split_conjuncts, term_position  # noqa: F401 (re-exported)
 from .grouping import GroupPlanning, _computed_outside
 from .join import JoinPlanning
 from .scope import ColumnInfo, ROWID_NAMES, Scope
@@ -262,6 +262,8 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                     for lv in levels:
                         scope.add(lv.source)
 
+        self._check_qualifiers(core, conjuncts, levels, order_by, scope)
+
         # Result columns, with * expanded.
         results: list[tuple] = []   # (expr, name, ColumnInfo-hint)
         alias_index: dict[str, int] = {}   # alias -> its index in results (the first one wins)
@@ -292,17 +294,20 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         for n, term in enumerate(order_by, 1):
             order_terms.append((self._resolve_order_term(term.expr, results, alias_index, n), term))
 
+        moved, having = self._having_to_where(core, core.having, scope, results, aliases)
+        conjuncts.extend(moved)
+
         # Only GROUP BY or an aggregate among the result columns makes an
         # aggregate query; one in HAVING or ORDER BY alone is a misuse.
         is_agg = bool(core.group_by) or bool(self._collect_aggregates([e for e, _ in results], core, scope))
-        if core.having is not None and not is_agg:
+        if having is not None and not is_agg:
             raise SQLError("HAVING clause on a non-aggregate query")
-        agg_calls = self._collect_aggregates([e for e, _ in results] + [core.having] +
+        agg_calls = self._collect_aggregates([e for e, _ in results] + [having] +
                                              [e for e, _ in order_terms], core, scope) if is_agg else []
         if is_agg:
             # An aggregate inside a subquery that reads only this query's
             # columns belongs to this query (lang_aggfunc.html).
-            agg_calls += self._outer_aggregates([e for e, _ in results] + [core.having], scope, agg_calls)
+            agg_calls += self._outer_aggregates([e for e, _ in results] + [having], scope, agg_calls)
 
         where_comp = self.compiler(scope, aliases=aliases)
         for c in conjuncts:
@@ -317,8 +322,8 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
             operator, post_scope, agg_map = self._aggregate(operator, scope, core, agg_calls, aliases, results)
             post_scope.agg_map = agg_map
             comp = self.compiler(post_scope, aggregates=agg_map, aliases=aliases)
-            if core.having is not None:
-                operator = op.Filter(operator, comp.compile_predicate(core.having))
+            if having is not None:
+                operator = op.Filter(operator, comp.compile_predicate(having))
         else:
             post_scope = scope
             agg_map = None
@@ -387,6 +392,28 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
             operator = op.Strip(op.Sort(operator, op.make_sort_key(terms)))
         operator = self._limit(operator, limit, offset, outer)
         return QueryPlan(columns, operator, correlated)
+
+    def _check_qualifiers(self, core, conjuncts, levels, order_by, scope: Scope) -> None:
+        """'no such column: T.C' for a qualified column that no FROM item of
+        this query or an enclosing one has, reported for the first clause in
+        sqlite3's order of resolution: result columns, HAVING,
+        WHERE (with the ON clauses after it), ORDER BY, GROUP BY."""
+        clauses = [rc.expr for rc in core.columns if isinstance(rc, ast.ResultColumn)]
+        clauses += [core.having] + list(conjuncts) + [lv.on for lv in sorted(levels, key=lambda lv: lv.source.from_index)]
+        clauses += [t.expr for t in order_by] + list(core.group_by)
+        for e in clauses:
+            if e is None:
+                continue
+            for node in walk(e):
+                if isinstance(node, ast.Column) and node.table is not None and node.schema is None:
+                    s = scope
+                    try:
+                        while s is not None and s.lookup_local(node.name, node.table) is None:
+                            s = s.parent
+                    except SQLError:
+                        continue    # ambiguous: compiling reports it
+                    if s is None:
+                        raise SQLError(f"no such column: {node.table}.{node.name}")
 
     def _outer_aggregates(self, exprs, scope: Scope, known) -> list:
         """Aggregate calls inside subqueries of ``exprs`` whose every column is
@@ -525,18 +552,3 @@ def _from_names(item) -> set:
     if isinstance(item, ast.SubqueryRef) and item.alias:
         return {fold(item.alias)}
     return set()
-
-
-def _same_columns(e, from_names: set):
-    """``e`` with each column reference written as its folded bare name when
-    its qualifier (if any) is one of ``from_names``: two expressions of one
-    SELECT that read the same columns compare equal."""
-    if isinstance(e, ast.Column):
-        if e.table is None or fold(e.table) in from_names:
-            return ast.Column(fold(e.name))
-        return e
-    if isinstance(e, tuple):
-        return tuple(_same_columns(x, from_names) for x in e)
-    if isinstance(e, (ast.Select, ast.SelectCore)) or not hasattr(e, "__dataclass_fields__"):
-        return e
-    return type(e)(**{f: _same_columns(getattr(e, f), from_names) for f in e.__dataclass_fields__})
