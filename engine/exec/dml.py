@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from ..errors import MismatchError, SQLError
+from ..errors import ConstraintError, MismatchError, SQLError
 from ..plan.scope import Scope, table_source
 from ..plan.select import Planner, _Level, split_conjuncts
 from ..sql import ast
@@ -24,7 +24,7 @@ from .expr import ExprCompiler, Runtime
 from .index import key_collations
 from .rowwriter import Conflict, RowWriter, as_rowid, bump_sequence, new_rowid
 from .triggers import fire, has_triggers, triggers_for
-from .values import collation_key_function, truth
+from .values import REAL, collation_key_function, truth
 
 
 def _outcome(columns=None, rows=()):
@@ -65,29 +65,68 @@ def _statement_conflict(db, conflict, outer):
     return conflict
 
 
+def _statement_failed(db, count: int, exc: Exception, top_level: bool) -> None:
+    """changes() and total_changes() after a statement failed part way: a
+    FAIL keeps the rows already changed and counts them, anything else
+    undoes them and changes() is 0."""
+    if getattr(exc, "keep_changes", False):
+        if top_level and foreign_keys.enabled(db):
+            # The rows kept must satisfy the immediate foreign keys, else the
+            # statement fails on those instead and is undone.
+            try:
+                foreign_keys.statement_end(db)
+            except ConstraintError as fk_failure:
+                db.changes = 0
+                raise fk_failure from None
+        db.changes = count
+        db.total_changes += count
+    else:
+        db.changes = 0
+
+
 def _is_view(target) -> bool:
     return hasattr(target, "select")
 
 
 class Returning:
-    """RETURNING: expressions over the changed row, collected in order."""
+    """RETURNING: expressions over the changed row, collected in order.
 
-    def __init__(self, planner: Planner, target, items, outer):
-        scope = Scope([table_source(target)], parent=outer)
+    sqlite3 3.40 gives a result column that is a bare column reference
+    (``c``, ``t.c``, ``c COLLATE x``, a ``*`` column, the rowid) other types
+    than the same column inside an expression: a REAL column's integral
+    value comes out as an integer where the statement computed the row
+    (INSERT, UPDATE, UPSERT; for DELETE only a VIRTUAL generated column's;
+    also through unary ``+``), and when the table's first column has REAL
+    affinity every bare column's integer comes out as a real."""
+
+    def __init__(self, planner: Planner, target, items, outer, deleting: bool = False):
+        source = table_source(target)
+        if target.columns:
+            # sqlite3 3.40 compares every column here, the rowid too, under
+            # the affinity of the table's first column.
+            for info in source.columns:
+                info.affinity = target.columns[0].affinity
+        scope = Scope([source], parent=outer)
         comp = planner.compiler(scope)
         self.names = []
         self.fns = []
+        real_first = bool(target.columns) and target.columns[0].affinity == REAL
         for rc in items:
             if isinstance(rc, ast.Star):
                 for slot, info, _src in scope.star_columns(None):
                     self.names.append(info.name)
-                    self.fns.append(itemgetter(slot))
+                    column = target.column_index(info.name)
+                    self.fns.append(_returned_column(itemgetter(slot), target, column, deleting, real_first))
             else:
-                for node in _walk_calls(rc.expr):
-                    if node.over is None and node.name.lower() in _AGG_NAMES:
-                        raise SQLError("aggregate functions are not allowed in RETURNING")
                 self.names.append(rc.alias or (rc.expr.name if isinstance(rc.expr, ast.Column) else rc.text))
-                self.fns.append(comp.compile(rc.expr))
+                agg = _aggregate_in(rc.expr)
+                if agg is not None:
+                    raise SQLError(f"misuse of aggregate function {agg.name}()")
+                fn = comp.compile(rc.expr)
+                bare, column = _bare_column(rc.expr, target)
+                if bare is not None:
+                    fn = _returned_column(fn, target, column, deleting, real_first and bare)
+                self.fns.append(fn)
         self.rows: list = []
 
     def add(self, row) -> None:
@@ -95,6 +134,46 @@ class Returning:
 
     def outcome(self):
         return _outcome(self.names, self.rows)
+
+
+def _bare_column(expr, target):
+    """(True, column) for a bare reference to a column of ``target`` (column
+    None: the rowid), (False, column) for one under unary plus, (None, None)
+    for anything else."""
+    bare = True
+    e = expr
+    while True:
+        if isinstance(e, ast.Collate):
+            e = e.expr
+        elif isinstance(e, ast.Unary) and e.op == "+":
+            bare = False
+            e = e.operand
+        else:
+            break
+    if not isinstance(e, ast.Column) or e.schema is not None \
+            or (e.table is not None and e.table.lower() != target.name.lower()):
+        return None, None
+    i = target.column_index(e.name)
+    if i is None and (target.without_rowid or e.name.lower() not in ("rowid", "oid", "_rowid_")):
+        return None, None
+    return bare, i
+
+
+def _returned_column(fn, target, column, deleting: bool, realify: bool):
+    col = target.columns[column] if column is not None else None
+    integral = col is not None and col.affinity == REAL and (
+        not deleting or (col.generated is not None and not col.generated_stored))
+    if not integral and not realify:
+        return fn
+
+    def value(row):
+        v = fn(row)
+        if integral and type(v) is float and v.is_integer() and -2**63 < v < 2**63 - 1:
+            v = int(v)
+        if realify and type(v) is int:
+            v = float(v)
+        return v
+    return value
 
 
 def _term_matches(table, ic, icoll, e, coll) -> bool:
@@ -126,12 +205,15 @@ def _same_expr(a, b) -> bool:
     return a == b
 
 
-def _walk_calls(e):
+def _aggregate_in(expr):
+    """The first aggregate call (not a window function) in ``expr``, or None."""
+    from .aggregates import is_aggregate_call
     from .expr import walk
-    return (n for n in walk(e) if isinstance(n, ast.FunctionCall))
-
-
-_AGG_NAMES = {"count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"}
+    for n in walk(expr):
+        if isinstance(n, ast.FunctionCall) and n.over is None \
+                and is_aggregate_call(n.name, len(n.args), n.star):
+            return n
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -201,56 +283,63 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
     fk_on = foreign_keys.enabled(db)
     alias = table.rowid_alias
     count = 0
-    for values in source:
-        row = [None] * (ncols + 1)
-        given = [False] * ncols
-        rowid = None
-        for t, v in zip(targets, values):
-            if t == -1:
-                rowid = v
-            else:
-                row[t + 1] = v
-                given[t] = True
-        for i in range(ncols):
-            # The rowid alias's DEFAULT is never used: an omitted one is a new rowid.
-            if not given[i] and table.columns[i].generated is None and i != alias:
-                row[i + 1] = writer.default(i)
-        if alias is not None and row[alias + 1] is not None:
-            rowid = row[alias + 1]
-        rowid = as_rowid(rowid) if rowid is not None else None
-        if triggered:
-            writer.finish_row(row)
-            row[0] = rowid if rowid is not None else -1
+    try:
+        for values in source:
+            row = [None] * (ncols + 1)
+            given = [False] * ncols
+            rowid = None
+            for t, v in zip(targets, values):
+                if t == -1:
+                    rowid = v
+                else:
+                    row[t + 1] = v
+                    given[t] = True
+            for i in range(ncols):
+                # The rowid alias's DEFAULT is never used: an omitted one is a new rowid.
+                if not given[i] and table.columns[i].generated is None and i != alias:
+                    row[i + 1] = writer.default(i)
+            if alias is not None and row[alias + 1] is not None:
+                rowid = row[alias + 1]
+            rowid = as_rowid(rowid) if rowid is not None else None
+            if triggered:
+                writer.finish_row(row)
+                row[0] = rowid if rowid is not None else -1
+                if alias is not None:
+                    row[alias + 1] = row[0]
+                if not fire(db, rt, table, "BEFORE", "INSERT", new=tuple(row), conflict=conflict):
+                    continue
+            row[0] = rowid if rowid is not None else new_rowid(db, table)
             if alias is not None:
                 row[alias + 1] = row[0]
-            if not fire(db, rt, table, "BEFORE", "INSERT", new=tuple(row), conflict=conflict):
+            writer.finish_row(row)
+            try:
+                written = writer.write(row, upsert=upserts)
+            except Conflict as conflict:
+                changed = upserts.apply(conflict, row)
+                if changed is not None:
+                    count += 1
+                    if returning is not None:
+                        returning.add(changed)
                 continue
-        row[0] = rowid if rowid is not None else new_rowid(db, table)
-        if alias is not None:
-            row[alias + 1] = row[0]
-        writer.finish_row(row)
-        try:
-            written = writer.write(row, upsert=upserts)
-        except Conflict as conflict:
-            changed = upserts.apply(conflict, row)
-            if changed is not None:
-                count += 1
-                if returning is not None:
-                    returning.add(changed)
-            continue
-        if not written:
-            continue
-        count += 1
-        if fk_on:
-            foreign_keys.child_written(db, table, row)
-        if not table.without_rowid:
-            db.last_insert_rowid = row[0]
-        if table.autoincrement:
-            bump_sequence(db, table, row[0])
-        if triggered:
-            fire(db, rt, table, "AFTER", "INSERT", new=tuple(row), conflict=conflict)
-        if returning is not None:
-            returning.add(tuple(row))
+            if not written:
+                continue
+            count += 1
+            if fk_on:
+                foreign_keys.child_written(db, table, row)
+            if not table.without_rowid:
+                db.last_insert_rowid = row[0]
+            if table.autoincrement:
+                bump_sequence(db, table, row[0])
+            if triggered:
+                fire(db, rt, table, "AFTER", "INSERT", new=tuple(row), conflict=conflict)
+            if returning is not None:
+                returning.add(tuple(row))
+    except Exception as exc:
+        _statement_failed(db, count, exc, outer is None)
+        raise
+    if outer is None and foreign_keys.enabled(db):
+        # Immediate foreign keys are checked before the rows count as changed.
+        foreign_keys.statement_end(db)
     db.changes = count
     db.total_changes += count
     return returning.outcome() if returning is not None else _outcome()
@@ -288,6 +377,7 @@ class _Upserts:
         self.table = table
         self.clauses = clauses
         self.writer = writer
+        self.conflict = writer.default_conflict
         # Scope for DO UPDATE: the existing row, then the proposed one as "excluded".
         excluded = table_source(table, "excluded")
         # Unqualified names mean the existing row; "excluded." must be written.
@@ -378,10 +468,24 @@ class _Upserts:
             return None
         row = list(existing)
         _apply_sets(self.table, sets, combined, row)
-        writer = RowWriter.get(db, self.table, self.writer.rt, None)
+        table = self.table
+        rt = self.writer.rt
+        writer = RowWriter.get(db, table, rt, None)
         writer.finish_row(row)
+        # DO UPDATE is an UPDATE of the existing row: its triggers fire.
+        triggered = has_triggers(db, table.name)
+        columns = {c.lower() for a in clause.assignments for c in a.columns}
+        if triggered and not fire(db, rt, table, "BEFORE", "UPDATE", old=tuple(existing), new=tuple(row),
+                                  columns=columns, conflict=self.conflict):
+            return None
         if not writer.write(row, old_rowid=existing[0]):
             return None
+        if foreign_keys.enabled(db):
+            foreign_keys.parent_removed(db, rt, table, tuple(existing), tuple(row))
+            foreign_keys.child_written(db, table, row)
+        if triggered:
+            fire(db, rt, table, "AFTER", "UPDATE", old=tuple(existing), new=tuple(row), columns=columns,
+                 conflict=self.conflict)
         return tuple(row)
 
 
@@ -530,33 +634,40 @@ def update(db, stmt: ast.Update, rt: Runtime, outer=None):
     width = len(table.columns) + 1
     lookup = db.row_lookup(table)
     count = 0
-    for source_row in rows:
-        old = source_row[:width]
-        if triggered:
-            # An earlier row's triggers may have changed or deleted this row.
-            current = lookup(old[0])
-            if current is None:
+    try:
+        for source_row in rows:
+            old = source_row[:width]
+            if triggered:
+                # An earlier row's triggers may have changed or deleted this row.
+                current = lookup(old[0])
+                if current is None:
+                    continue
+                if current != old:
+                    source_row = current + source_row[width:]
+                    old = current
+            row = list(old)
+            _apply_sets(table, sets, source_row, row)
+            writer.finish_row(row)
+            if triggered and not fire(db, rt, table, "BEFORE", "UPDATE", old=old, new=tuple(row),
+                                      columns=changed_cols, conflict=conflict):
                 continue
-            if current != old:
-                source_row = current + source_row[width:]
-                old = current
-        row = list(old)
-        _apply_sets(table, sets, source_row, row)
-        writer.finish_row(row)
-        if triggered and not fire(db, rt, table, "BEFORE", "UPDATE", old=old, new=tuple(row),
-                                  columns=changed_cols, conflict=conflict):
-            continue
-        if not writer.write(row, old_rowid=old[0]):
-            continue
-        count += 1
-        if fk_on:
-            foreign_keys.parent_removed(db, rt, table, old, tuple(row))
-            foreign_keys.child_written(db, table, row)
-        if triggered:
-            fire(db, rt, table, "AFTER", "UPDATE", old=old, new=tuple(row), columns=changed_cols,
-                 conflict=conflict)
-        if returning is not None:
-            returning.add(tuple(row))
+            if not writer.write(row, old_rowid=old[0]):
+                continue
+            count += 1
+            if fk_on:
+                foreign_keys.parent_removed(db, rt, table, old, tuple(row))
+                foreign_keys.child_written(db, table, row)
+            if triggered:
+                fire(db, rt, table, "AFTER", "UPDATE", old=old, new=tuple(row), columns=changed_cols,
+                     conflict=conflict)
+            if returning is not None:
+                returning.add(tuple(row))
+    except Exception as exc:
+        _statement_failed(db, count, exc, outer is None)
+        raise
+    if outer is None and foreign_keys.enabled(db):
+        # Immediate foreign keys are checked before the rows count as changed.
+        foreign_keys.statement_end(db)
     db.changes = count
     db.total_changes += count
     return returning.outcome() if returning is not None else _outcome()
@@ -597,7 +708,7 @@ def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
             fire(db, rt, target, "INSTEAD OF", "DELETE", old=r)
         return _outcome()
     table = target
-    returning = Returning(planner, table, stmt.returning, outer) if stmt.returning else None
+    returning = Returning(planner, table, stmt.returning, outer, deleting=True) if stmt.returning else None
     triggered = has_triggers(db, table.name)
     if stmt.where is None and not triggered and returning is None and not stmt.order_by \
             and stmt.limit is None and not _is_referenced(db, table):
@@ -612,24 +723,31 @@ def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
         lookup = db.row_lookup(table)
         fk_on = foreign_keys.enabled(db)
         count = 0
-        for row in rows:
-            if triggered:
-                current = lookup(row[0])
-                if current is None:
-                    continue
-                row = current
-                if not fire(db, rt, table, "BEFORE", "DELETE", old=row):
-                    continue
-                if lookup(row[0]) is None:
-                    continue
-            writer.delete(row)
-            count += 1
-            if fk_on:
-                foreign_keys.parent_removed(db, rt, table, row)
-            if triggered:
-                fire(db, rt, table, "AFTER", "DELETE", old=row)
-            if returning is not None:
-                returning.add(row)
+        try:
+            for row in rows:
+                if triggered:
+                    current = lookup(row[0])
+                    if current is None:
+                        continue
+                    row = current
+                    if not fire(db, rt, table, "BEFORE", "DELETE", old=row):
+                        continue
+                    if lookup(row[0]) is None:
+                        continue
+                writer.delete(row)
+                count += 1
+                if fk_on:
+                    foreign_keys.parent_removed(db, rt, table, row)
+                if triggered:
+                    fire(db, rt, table, "AFTER", "DELETE", old=row)
+                if returning is not None:
+                    returning.add(row)
+        except Exception as exc:
+            _statement_failed(db, count, exc, outer is None)
+            raise
+    if outer is None and foreign_keys.enabled(db):
+        # Immediate foreign keys are checked before the rows count as changed.
+        foreign_keys.statement_end(db)
     db.changes = count
     db.total_changes += count
     return returning.outcome() if returning is not None else _outcome()

@@ -232,6 +232,17 @@ def primary_key_index(table):
             k = unique_key(cons.columns)
             if k not in seen:
                 seen.append(k)
+    position = len(seen)
+    if columns is not None and len(columns) == 1 and not columns[0].desc:
+        # An INTEGER PRIMARY KEY becomes the key only once the whole CREATE
+        # TABLE is read: its index is created after every UNIQUE one.
+        base = _column_of(columns[0])
+        i = table.column_index(base.name) if isinstance(base, ast.Column) else None
+        if i is not None and (table.columns[i].declared_type or "").upper() == "INTEGER":
+            position = len({k for k in (unique_key(c.columns) for c in stmt.constraints
+                                        if isinstance(c, ast.UniqueConstraint))}
+                           | {unique_key((ast.IndexedColumn(ast.Column(cd.name)),)) for cd in stmt.columns
+                              if any(isinstance(c, ast.UniqueConstraint) for c in cd.constraints)})
     kept = []
     names = set()
     for ic in columns or ():
@@ -241,7 +252,7 @@ def primary_key_index(table):
             continue
         names.add(name)
         kept.append(ic)
-    idx = Index(name=f"sqlite_autoindex_{table.name}_{len(seen) + 1}", table=table.name, columns=tuple(kept),
+    idx = Index(name=f"sqlite_autoindex_{table.name}_{position + 1}", table=table.name, columns=tuple(kept),
                 unique=True, root=0, origin="pk", conflict=table.pk_conflict)
-    table.__dict__["_pk_index"] = (idx, len(seen))
-    return idx, len(seen)
+    table.__dict__["_pk_index"] = (idx, position)
+    return idx, position

@@ -17,7 +17,7 @@ from ..plan.scope import Scope, table_source
 from ..sql import ast
 from .expr import ExprCompiler
 from .rowwriter import constraint_error
-from .values import truth
+from .values import BLOB, truth
 
 
 MAX_TRIGGER_DEPTH = 1000      # SQLITE_MAX_TRIGGER_DEPTH
@@ -95,6 +95,7 @@ def _run_program(db, rt, target, st: ast.CreateTrigger, old, new) -> bool:
         if values is None:
             continue
         src = _view_source(db, target, name, rt) if hasattr(target, "select") else table_source(target, name)
+        _without_affinity(src)
         scope.add(src)
         row += tuple(values)
     scope.cell.row = row
@@ -121,6 +122,15 @@ def _run_program(db, rt, target, st: ast.CreateTrigger, old, new) -> bool:
             return False
         raise constraint_error(str(sig.message), SQLITE_CONSTRAINT_TRIGGER, sig.action) from None
     return True
+
+
+def _without_affinity(src) -> None:
+    """sqlite3 3.40 compares NEW.x and OLD.x without the column's affinity
+    (only the rowid, and an INTEGER PRIMARY KEY, which is the rowid, keep
+    theirs); their collation stays."""
+    for info in src.columns:
+        if not info.is_rowid:
+            info.affinity = BLOB
 
 
 def _view_source(db, view, name, rt):
