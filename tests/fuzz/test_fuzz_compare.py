@@ -90,3 +90,12 @@ def test_random_rowids_are_noise_but_other_big_integers_are_not():
     other = Result(rows=[(9223372036854775806,)])
     assert compare_statement("SELECT x FROM t", big, other)[0] is not None
     assert compare_statement("SELECT x FROM t", Result(rows=[(1000,)]), Result(rows=[(1001,)]))[0] is not None
+
+
+def test_random_rowids_may_also_reorder_an_ordered_result():
+    # Seen in a calibration campaign: ORDER BY c1, rowid over random rowids.
+    a = Result(rows=[(9223372036854775806, 0, None), (2582048476145742198, 0, None),
+                     (4027048244141008353, 0, 0), (9223372036854775807, 0, None)])
+    b = Result(rows=[(9223372036854775806, 0, None), (2384196651906335199, 0, 0),
+                     (4097694792243548042, 0, None), (9223372036854775807, 0, None)])
+    assert compare_statement("SELECT * FROM t3 ORDER BY c1, rowid", a, b, ordered=True) == (None, "random-rowid")
