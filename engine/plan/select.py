@@ -63,7 +63,7 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                 return self._plan_core(body, outer, sel.order_by, sel.limit, sel.offset)
             if sel.order_by and _converted_to_subquery(body, sel.order_by):
                 return self._plan_converted_compound(sel, outer)
-            plan = self._plan_body(body, outer)
+            plan = self._plan_body(body, outer, merge=bool(sel.order_by))
             return self._finish_compound(plan, body, outer, sel.order_by, sel.limit, sel.offset)
         finally:
             if pushed:
@@ -71,13 +71,13 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
 
     # -- bodies -------------------------------------------------------------
 
-    def _plan_body(self, body, outer: Scope | None) -> QueryPlan:
+    def _plan_body(self, body, outer: Scope | None, merge: bool = False) -> QueryPlan:
         if isinstance(body, ast.SelectCore):
             return self._plan_core(body, outer, (), None, None)
         if isinstance(body, ast.Values):
             return self._plan_values(body, outer)
         if isinstance(body, ast.Compound):
-            return self._plan_compound(body, outer)
+            return self._plan_compound(body, outer, merge)
         raise SQLError("unsupported query")
 
     def _plan_values(self, body: ast.Values, outer: Scope | None) -> QueryPlan:
@@ -95,8 +95,13 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                 yield tuple(f(()) for f in fns)
         return QueryPlan(cols, op.Rows(produce), scope.correlated)
 
-    def _plan_compound(self, body: ast.Compound, outer: Scope | None) -> QueryPlan:
-        left = self._plan_body(body.left, outer)
+    def _plan_compound(self, body: ast.Compound, outer: Scope | None, merge: bool = False) -> QueryPlan:
+        """A compound operator over its two operands.  The left operand is read
+        first.  ``merge``: the compound has an ORDER BY, which sqlite3 runs by
+        merging both sides in order (multiSelectOrderBy); then EXCEPT and
+        INTERSECT never read the right side when the left one is empty (its
+        errors do not happen)."""
+        left = self._plan_body(body.left, outer, merge)
         right = self._plan_body(body.right, outer)
         if len(left.columns) != len(right.columns):
             raise SQLError(f"SELECTs to the left and right of {body.op} do not have the same number of result columns")
@@ -123,9 +128,12 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                     seen.setdefault(key(r), r)
                 yield from sorted(seen.values(), key=sort_key)
                 return
+            left_rows = list(left.rows())
+            if merge and not left_rows:
+                return
             right_keys = {key(r) for r in right.rows()}
             out = {}
-            for r in left.rows():
+            for r in left_rows:
                 k = key(r)
                 if (k in right_keys) == (kind == "INTERSECT"):
                     out.setdefault(k, r)
