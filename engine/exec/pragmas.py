@@ -91,7 +91,10 @@ def run(db, name: str, arg) -> tuple[list | None, list]:
     if name in ("user_version", "application_id"):
         if arg is None:
             return [name], [(getattr(pager, name),)]
-        setattr(pager, name, int(arg))
+        value = _header_int(arg)
+        if not pager.in_write:
+            pager.begin_write()         # a header field: committed with the statement
+        setattr(pager, name, value)
         return None, []
     if name == "schema_version":
         return [name], [(pager.schema_cookie,)]
@@ -276,6 +279,13 @@ def _storage_pragma(db, name: str, arg, settings):
         n = settings[name]
         pager.cache_size = max(10, n if n >= 0 else (-n * 1024) // max(pager.page_size, 512))
     return None, []
+
+
+def _header_int(arg) -> int:
+    """A header pragma's value as sqlite3 reads it: a leading 32-bit
+    integer, else 0."""
+    value = autovacuum_parse_int(arg)
+    return value if value is not None else 0
 
 
 def autovacuum_parse_int(arg):

@@ -41,8 +41,8 @@ from engine.storage.ptrmap import (
     OVERFLOW2,
     ROOTPAGE,
     get_entry,
-    is_map_page,
     is_special,
+    map_pages,
     page_links,
     put_entries,
     put_entry,
@@ -226,7 +226,9 @@ def commit_step(pager) -> None:
         free.update(leaves)
     n_fin = final_size(pager, n_orig, n_free)
     targets = sorted(p for p in free if p <= n_fin)
-    movers = [p for p in range(n_orig, n_fin, -1) if p not in free and not is_special(pager, p)]
+    skip = map_pages(pager, n_orig)
+    skip.add(pager.lock_byte_page)
+    movers = [p for p in range(n_orig, n_fin, -1) if p not in free and p not in skip]
     if len(targets) != len(movers):
         raise corrupt("free pages and pages to move do not match")
     for src, dst in zip(movers, targets):
@@ -461,5 +463,3 @@ def needs_write(pager, mode: int) -> bool:
     return False
 
 
-def is_auto_vacuum_map_page(pager, pgno: int) -> bool:
-    return bool(pager.auto_vacuum) and is_map_page(pager, pgno)

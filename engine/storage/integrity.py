@@ -40,7 +40,7 @@ from engine.storage.btree_page import (
     overflow_pages,
 )
 from engine.storage.ptrmap import (
-    BTREE, FREEPAGE, OVERFLOW1, OVERFLOW2, ROOTPAGE, is_map_page, map_page,
+    BTREE, FREEPAGE, OVERFLOW1, OVERFLOW2, ROOTPAGE, map_page, map_pages,
 )
 from engine.storage.record import decode_record, get_varint
 
@@ -105,6 +105,7 @@ class _Checker:
         page1 = self.pager.get(1)
         trunk = _U32.unpack_from(page1, 32)[0]
         expected = _U32.unpack_from(page1, 36)[0]
+        errors_at_start = len(self.errors)
         found = 0
         max_leaves = self.usable // 4 - 2
         guard = 0
@@ -127,7 +128,9 @@ class _Checker:
                 self.claim(leaf, "Main freelist: ")
                 found += 1
             trunk = nxt
-        if found != expected:
+        # As sqlite3 does, the total is only questioned when walking the
+        # list found nothing else wrong.
+        if found != expected and len(self.errors) == errors_at_start:
             self.error(f"Main freelist: size is {found} but should be {expected}")
 
     # --- b-trees --------------------------------------------------------
@@ -376,9 +379,9 @@ def check_integrity(pager, roots, *, max_errors: int = MAX_ERRORS) -> list[str]:
                 except CorruptError as exc:
                     checker.error(f"Tree {root}: {getattr(exc, 'detail', None) or exc}")
             lock_page = pager.lock_byte_page
-            autovac = checker.autovac
+            maps = map_pages(pager, checker.count) if checker.autovac else ()
             for pgno in range(1, checker.count + 1):
-                is_map = autovac and is_map_page(pager, pgno)
+                is_map = pgno in maps
                 if not checker.used[pgno] and pgno != lock_page and not is_map:
                     checker.error(f"Page {pgno} is never used")
                 if checker.used[pgno] and is_map:

@@ -34,7 +34,7 @@ from engine.storage.record import get_varint
 
 __all__ = [
     "ROOTPAGE", "FREEPAGE", "OVERFLOW1", "OVERFLOW2", "BTREE",
-    "map_page", "is_map_page", "is_special", "get_entry", "put_entry", "put_entries",
+    "map_page", "is_map_page", "map_pages", "is_special", "get_entry", "put_entry", "put_entries",
     "note_node", "note_cell", "page_links", "overflow_ptr_offset",
 ]
 
@@ -65,6 +65,20 @@ def map_page(pager, pgno: int) -> int:
 
 def is_map_page(pager, pgno: int) -> bool:
     return pgno >= 2 and map_page(pager, pgno) == pgno
+
+
+def map_pages(pager, upto: int) -> set[int]:
+    """Every pointer-map page among pages 1..``upto``."""
+    per = pager.usable_size // 5 + 1
+    lock = pager.lock_byte_page
+    out = set()
+    first = 2
+    while first <= upto:
+        pm = first + 1 if first == lock else first
+        if pm <= upto:
+            out.add(pm)
+        first += per
+    return out
 
 
 def is_special(pager, pgno: int) -> bool:

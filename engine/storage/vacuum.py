@@ -28,7 +28,7 @@ from __future__ import annotations
 import struct
 
 from engine.errors import corrupt
-from engine.storage.btree import TableCursor
+from engine.storage.btree import TableCursor, clear_tree
 from engine.storage.btree_page import (
     INTERIOR_TABLE, LEAF_INDEX, Node, _cell_layout, cell_overflow, overflow_chain, parse_node,
     serialize_node,
@@ -41,48 +41,75 @@ __all__ = ["vacuum"]
 _U32 = struct.Struct(">I")
 
 
-def _schema_roots(pager) -> list[tuple[int, int]]:
-    """(schema rowid, root page) of every b-tree named in sqlite_schema, in
-    the order sqlite3's VACUUM creates them: each table (its automatic
-    indexes right after it, sqlite_sequence after the first AUTOINCREMENT
-    table), then the other indexes."""
+def _reorder_schema(pager) -> list[tuple[int, int]]:
+    """Put sqlite_schema's rows in the order sqlite3's VACUUM leaves them
+    (it creates each table -- its automatic indexes right after it,
+    sqlite_sequence after the first AUTOINCREMENT table --, then the other
+    indexes, then copies the views and triggers), numbered from 1.
+    Returns ``(rowid, root page)`` of every b-tree in that order."""
     rows = []
     for rowid, payload in TableCursor(pager, 1).scan():
         rec = decode_record(payload)
-        if len(rec) >= 5 and isinstance(rec[3], int) and rec[3] > 0:
-            rows.append((rowid, rec))
-    tables = []
+        rows.append((rowid, payload, rec))
+    tables, indexes, rest, sequence = [], [], [], []
     autos: dict = {}
-    indexes = []
-    sequence = []
-    for rowid, rec in rows:
-        kind, name, tbl, sql = rec[0], rec[1], rec[2], rec[4]
-        if kind == "table" and name == "sqlite_sequence":
-            sequence.append((rowid, rec[3]))
-        elif kind == "table":
-            tables.append((rowid, rec[3], name, sql))
-        elif kind == "index" and sql is None and isinstance(tbl, str):
-            autos.setdefault(tbl.lower(), []).append((rowid, rec[3]))
+    for row in rows:
+        rec = row[2]
+        if len(rec) < 5 or not isinstance(rec[3], int) or rec[3] <= 0:
+            rest.append(row)
+        elif rec[0] == "table" and rec[1] == "sqlite_sequence":
+            sequence.append(row)
+        elif rec[0] == "table":
+            tables.append(row)
+        elif rec[0] == "index" and rec[4] is None and isinstance(rec[2], str):
+            autos.setdefault(rec[2].lower(), []).append(row)
         else:
-            indexes.append((rowid, rec[3]))
-    out = []
-    for rowid, root, name, sql in tables:
-        out.append((rowid, root))
-        out.extend(autos.pop(name.lower(), []) if isinstance(name, str) else [])
+            indexes.append(row)
+    ordered = []
+    for row in tables:
+        ordered.append(row)
+        name, sql = row[2][1], row[2][4]
+        ordered.extend(autos.pop(name.lower(), []) if isinstance(name, str) else [])
         if sequence and isinstance(sql, str) and "AUTOINCREMENT" in sql.upper():
-            out.extend(sequence)
+            ordered.extend(sequence)
             sequence = []
-    for rest in autos.values():
-        out.extend(rest)
-    return out + sequence + indexes
+    for left in autos.values():
+        ordered.extend(left)
+    ordered += sequence + indexes + rest
+    if [row[0] for row in ordered] != list(range(1, len(ordered) + 1)):
+        clear_tree(pager, 1)
+        schema = TableCursor(pager, 1)
+        for i, row in enumerate(ordered, 1):
+            schema.insert(i, row[1])
+    return [(i, row[2][3]) for i, row in enumerate(ordered, 1) if row not in rest]
 
 
-def vacuum(pager) -> int:
+def _renumber(pager, root: int) -> None:
+    """Give the rows of a table rowids 1, 2, 3, ... in their order."""
+    cur = TableCursor(pager, root)
+    rowids = [rowid for rowid, _ in cur.scan()]
+    if rowids == list(range(1, len(rowids) + 1)):
+        return
+    rows = list(cur.scan())
+    clear_tree(pager, root)
+    cur = TableCursor(pager, root)
+    for i, (_rowid, payload) in enumerate(rows, 1):
+        cur.insert(i, payload)
+
+
+def vacuum(pager, renumber=()) -> int:
     """Rebuild the open write transaction's database compactly; returns the
-    new page count."""
+    new page count.
+
+    ``renumber`` names the root pages of the tables whose rowids sqlite3's
+    VACUUM renumbers 1..n (it copies rows with fresh rowids into tables that
+    have neither an INTEGER PRIMARY KEY nor any index); the storage layer
+    cannot tell which those are, so the caller says."""
+    for root in renumber:
+        _renumber(pager, root)
     usable = pager.usable_size
     lock_page = pager.lock_byte_page
-    roots = _schema_roots(pager)
+    roots = _reorder_schema(pager)
     target = pager.next_auto_vacuum if pager.next_auto_vacuum is not None else pager.auto_vacuum
     mapping: dict[int, int] = {}
     order: list[int] = []
@@ -99,13 +126,13 @@ def vacuum(pager) -> int:
         order.append(old)
         next_new += 1
 
-    if target:
-        # Roots first (after page 1 and the first pointer-map page), so
-        # that they sit together at the front.
-        assign(1)
-        for _rowid, root in roots:
-            if root not in mapping and 1 < root <= pager.page_count:
-                assign(root)
+    # Page 1, then the roots (after the first pointer-map page of an
+    # auto_vacuum file), then the rest of each tree: sqlite3's VACUUM
+    # creates every table and index before copying any rows.
+    assign(1)
+    for _rowid, root in roots:
+        if root not in mapping and 1 < root <= pager.page_count:
+            assign(root)
 
     def walk(root: int) -> None:
         stack = [(root, 0)]
