@@ -370,7 +370,17 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         if core.distinct:
             colls = [collation_key_function(c.collation) for c in columns]
 
+        if core.from_ is None and not window_calls:
+            # One row at most: sqlite3 counts the ORDER BY as satisfied and
+            # never evaluates its terms (they are still resolved above).
+            key_fns = []
+        limited = False
         if not key_fns:
+            if not core.distinct and not is_agg and not window_calls:
+                # OFFSET skips rows before their result columns are computed
+                # (sqlite3's codeOffset() comes first in the inner loop).
+                operator = self._limit(operator, limit, offset, outer)
+                limited = True
             operator = op.Project(operator, out_fns)
             if core.distinct:
                 operator = op.Distinct(operator, lambda r, colls=colls: tuple(equality_key(v, c) for v, c in zip(r, colls)))
@@ -398,7 +408,8 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                     terms.append((lambda item, si=si: item[1][si], term.desc, _nulls(term), coll))
                     si += 1
             operator = op.Strip(op.Sort(operator, op.make_sort_key(terms)))
-        operator = self._limit(operator, limit, offset, outer)
+        if not limited:
+            operator = self._limit(operator, limit, offset, outer)
         return QueryPlan(columns, operator, correlated)
 
     def _check_qualifiers(self, core, conjuncts, levels, order_by, scope: Scope) -> None:
