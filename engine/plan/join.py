@@ -9,7 +9,7 @@ from ..errors import SQLError
 from ..exec import operators as op
 from ..exec.expr import ExprCompiler, Slot, walk
 from ..exec.ops import comparison_affinity, converter_for
-from ..exec.values import collation_key_function, equality_key, numeric_affinity_for_compare
+from ..exec.values import TEXT, collation_key_function, equality_key, is_numeric_affinity, numeric_affinity_for_compare
 from ..sql import ast
 from .common import _Level, _ReaderPlan, _VOLATILE, _has_subquery, split_conjuncts
 from .scope import Scope
@@ -371,7 +371,15 @@ class JoinPlanning:
             return not any(isinstance(n, ast.FunctionCall) and n.name.lower() in _VOLATILE for n in walk(e))
 
         def entry(col_expr, other, t_left, t_right):
-            conv = converter_for(comparison_affinity(comp.affinity(col_expr), comp.affinity(other)))
+            """(probe, converter, collation), or None when the comparison's
+            affinity does not suit the column's (sqlite3IndexAffinityOk: a
+            numeric comparison cannot use a TEXT column's index, nor a TEXT
+            comparison a numeric one's)."""
+            col_aff = comp.affinity(col_expr)
+            aff = comparison_affinity(col_aff, comp.affinity(other))
+            if aff == TEXT and col_aff != TEXT or is_numeric_affinity(aff) and not is_numeric_affinity(col_aff):
+                return None
+            conv = converter_for(aff)
             coll = comp.binary_collation(t_left, t_right)
             return comp.compile(other), conv, coll
 
@@ -383,6 +391,8 @@ class JoinPlanning:
                     if i is None or not usable_probe(b):
                         continue
                     probe = entry(a, b, t.left, t.right)
+                    if probe is None:
+                        break
                     slot = found.setdefault(i, {"eq": [], "in": [], "range": []})
                     if t.op == "=":
                         slot["eq"].append(probe)
@@ -393,13 +403,19 @@ class JoinPlanning:
                 i = column_of(t.expr)
                 if i is not None and all(usable_probe(x) for x in t.items):
                     probes = [entry(t.expr, x, t.expr, x) for x in t.items]
+                    if None in probes:
+                        continue
                     found.setdefault(i, {"eq": [], "in": [], "range": []})["in"].append(probes)
             elif isinstance(t, ast.Between) and not t.negated:
                 i = column_of(t.expr)
                 if i is not None and usable_probe(t.low) and usable_probe(t.high):
+                    lo_probe = entry(t.expr, t.low, t.expr, t.low)
+                    hi_probe = entry(t.expr, t.high, t.expr, t.high)
+                    if lo_probe is None or hi_probe is None:
+                        continue
                     slot = found.setdefault(i, {"eq": [], "in": [], "range": []})
-                    slot["range"].append((">=",) + entry(t.expr, t.low, t.expr, t.low))
-                    slot["range"].append(("<=",) + entry(t.expr, t.high, t.expr, t.high))
+                    slot["range"].append((">=",) + lo_probe)
+                    slot["range"].append(("<=",) + hi_probe)
         return found
 
     def _index_path(self, k, lv, levels, scope, comp, terms):
