@@ -54,6 +54,15 @@ def _target(db, name: str, schema: str | None, event: str):
     raise SQLError(f"no such table: {name}")
 
 
+def _fire_before(db, rt, writer, event: str, old, row, columns, conflict) -> bool:
+    """The BEFORE triggers of a row; a STRICT table's types are checked
+    before they run (generated columns are not computed yet for sqlite3)."""
+    table = writer.table
+    if table.strict and triggers_for(db, table.name, "BEFORE", event, columns):
+        writer.type_check(row)
+    return fire(db, rt, table, "BEFORE", event, old=old, new=tuple(row), columns=columns, conflict=conflict)
+
+
 def _statement_conflict(db, conflict, outer):
     """The conflict resolution a statement runs with: inside a trigger
     program, the one of the statement that fired it when that named one
@@ -168,7 +177,9 @@ def _returned_column(fn, target, column, deleting: bool, realify: bool):
 
     def value(row):
         v = fn(row)
-        if integral and type(v) is float and v.is_integer() and -2**63 < v < 2**63 - 1:
+        # sqlite3 keeps such a value as an integer flagged real only when it
+        # fits in 6 bytes.
+        if integral and type(v) is float and v.is_integer() and -2**47 <= v < 2**47:
             v = int(v)
         if realify and type(v) is int:
             v = float(v)
@@ -306,7 +317,7 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
                 row[0] = rowid if rowid is not None else -1
                 if alias is not None:
                     row[alias + 1] = row[0]
-                if not fire(db, rt, table, "BEFORE", "INSERT", new=tuple(row), conflict=conflict):
+                if not _fire_before(db, rt, writer, "INSERT", None, row, None, conflict):
                     continue
             row[0] = rowid if rowid is not None else new_rowid(db, table)
             if alias is not None:
@@ -314,8 +325,8 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
             writer.finish_row(row)
             try:
                 written = writer.write(row, upsert=upserts)
-            except Conflict as conflict:
-                changed = upserts.apply(conflict, row)
+            except Conflict as clash:
+                changed = upserts.apply(clash, row)
                 if changed is not None:
                     count += 1
                     if returning is not None:
@@ -475,8 +486,7 @@ class _Upserts:
         # DO UPDATE is an UPDATE of the existing row: its triggers fire.
         triggered = has_triggers(db, table.name)
         columns = {c.lower() for a in clause.assignments for c in a.columns}
-        if triggered and not fire(db, rt, table, "BEFORE", "UPDATE", old=tuple(existing), new=tuple(row),
-                                  columns=columns, conflict=self.conflict):
+        if triggered and not _fire_before(db, rt, writer, "UPDATE", tuple(existing), row, columns, self.conflict):
             return None
         if not writer.write(row, old_rowid=existing[0]):
             return None
@@ -592,6 +602,12 @@ def _rows_to_change(db, planner: Planner, target, ref: ast.TableRef, from_, wher
                 seen.add(r[0])
                 firsts.append(r)
         rows = firsts
+    if not order_by and not _is_view(target) and target.without_rowid:
+        # A WITHOUT ROWID table is read in PRIMARY KEY order.
+        from functools import cmp_to_key
+        from .index import IndexKeys, primary_key_index
+        keys = IndexKeys(db, target, primary_key_index(target)[0])
+        rows.sort(key=cmp_to_key(lambda a, b: keys.compare(keys.key(a), keys.key(b))))
     if order_by:
         terms = []
         for t in order_by:
@@ -648,8 +664,7 @@ def update(db, stmt: ast.Update, rt: Runtime, outer=None):
             row = list(old)
             _apply_sets(table, sets, source_row, row)
             writer.finish_row(row)
-            if triggered and not fire(db, rt, table, "BEFORE", "UPDATE", old=old, new=tuple(row),
-                                      columns=changed_cols, conflict=conflict):
+            if triggered and not _fire_before(db, rt, writer, "UPDATE", old, row, changed_cols, conflict):
                 continue
             if not writer.write(row, old_rowid=old[0]):
                 continue

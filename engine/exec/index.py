@@ -172,24 +172,25 @@ def unique_error(table, idx) -> ConstraintError:
     return ConstraintError("UNIQUE constraint failed: " + ", ".join(names), code)
 
 
-def find_conflict(db, keys: IndexKeys, key: tuple) -> int | None:
-    """The rowid of another row whose indexed values equal ``key``'s, or None."""
+def find_conflict(db, keys: IndexKeys, key: tuple, own_rowid: int | None = None) -> int | None:
+    """The rowid of a row other than ``own_rowid`` (the row being updated)
+    whose indexed values equal ``key``'s, or None."""
     n = len(keys.idx.columns)
     prefix = key[:n]
     if any(v is None for v in prefix):
         return None
+    compare = keys.compare
     if not keys.idx.root:
         # The PRIMARY KEY of a WITHOUT ROWID table has no b-tree of its own here.
-        compare = keys.compare
         for row in db.table_reader(keys.table)():
-            if row[0] != key[-1] and compare(keys.key(row)[:n], prefix) == 0:
+            if row[0] != own_rowid and compare(keys.key(row)[:n], prefix) == 0:
                 return row[0]
         return None
-    cur = btree.IndexCursor(db.pager_for(keys.idx), keys.idx.root, keys.compare)
+    cur = btree.IndexCursor(db.pager_for(keys.idx), keys.idx.root, compare)
     for entry in cur.seek(prefix):
-        if keys.compare(entry[:n], prefix) != 0:
+        if compare(entry[:n], prefix) != 0:
             return None
-        if entry[-1] != key[-1]:
+        if entry[-1] != own_rowid:
             return entry[-1]
     return None
 

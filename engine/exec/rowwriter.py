@@ -114,17 +114,18 @@ class RowWriter:
                 for i, f in self.generated:
                     row[i + 1] = apply_affinity(f(snapshot), table.columns[i].affinity)
 
-    def type_check(self, row) -> None:
-        """A STRICT table's column types (stricttables.html); generated
-        columns are not checked.  sqlite3 checks after NOT NULL, before the
-        CHECK constraints when there are any, else after the rowid's
-        uniqueness and before the indexes'."""
+    def type_check(self, row, generated: bool = False) -> None:
+        """A STRICT table's column types (stricttables.html).  sqlite3 checks
+        before BEFORE triggers when there are any, and after NOT NULL: before
+        the CHECK constraints when there are any (STORED generated columns
+        included, ``generated``), else after the rowid's uniqueness and
+        before the indexes' (generated columns left out)."""
         table = self.table
         if not table.strict:
             return
         for i, c in enumerate(table.columns):
             v = row[i + 1]
-            if v is None or c.generated is not None:
+            if v is None or (c.generated is not None and not (generated and c.generated_stored)):
                 continue
             t = (c.declared_type or "").upper()
             want = _STRICT_TYPES.get(t)
@@ -162,7 +163,7 @@ class RowWriter:
                 raise constraint_error(f"NOT NULL constraint failed: {table.name}.{c.name}",
                                        SQLITE_CONSTRAINT_NOTNULL, mode)
         if self.checks:
-            self.type_check(row)
+            self.type_check(row, generated=True)
             snapshot = tuple(row)
             for name, fn, text in self.checks:
                 if truth(fn(snapshot)) is False:
@@ -266,8 +267,8 @@ class RowWriter:
         if k is None:
             return True
         while True:
-            other = index_ops.find_conflict(self.db, keys, k)
-            if other is None or other == old_rowid:
+            other = index_ops.find_conflict(self.db, keys, k, old_rowid)
+            if other is None:
                 return True
             if upsert is not None and upsert.matches(keys.idx):
                 raise Conflict(other, keys.idx)
@@ -306,8 +307,9 @@ def new_rowid(db, table) -> int:
     """The rowid SQLite picks for a row inserted without one."""
     m = db.max_rowid(table)
     if table.autoincrement:
-        seq = sequence_value(db, table)
-        if seq is not None and (m is None or seq > m):
+        # The sequence starts at 0: AUTOINCREMENT never hands out a rowid below 1.
+        seq = sequence_value(db, table) or 0
+        if m is None or seq > m:
             m = seq
         if m is not None and m >= INT64_MAX:
             raise FullError("database or disk is full")
@@ -355,6 +357,6 @@ def bump_sequence(db, table, rowid: int) -> None:
         return
     if found is None:
         m = db.max_rowid(seq)
-        db.write_table_row(seq, (m or 0) + 1, (table.name, rowid))
+        db.write_table_row(seq, (m or 0) + 1, (table.name, max(rowid, 0)))
     elif found[2] is None or rowid > found[2]:
         db.write_table_row(seq, found[0], (found[1], rowid))
