@@ -354,7 +354,8 @@ class AggregateSpec:
 
 class Aggregate(Operator):
     """Groups rows by key and yields, per group, the aggregate results followed
-    by the group's representative row (for bare columns).  With no GROUP BY an
+    by the group's representative row (for bare columns): its first row, or
+    the row where the min()/max() at ``minmax_index`` last changed.  With no GROUP BY an
     empty input still yields one row (aggregates of nothing, NULL columns)."""
 
     def __init__(self, child, width: int, specs: list[AggregateSpec], group_keys, group_sort_keys,
@@ -403,8 +404,6 @@ class Aggregate(Operator):
                         g[1] = row  # bare columns come from the min/max row
                 else:
                     accs[i].step(*args)
-            if mm is None:
-                g[1] = row
         if not groups:
             if self.has_group_by:
                 return

@@ -152,8 +152,10 @@ class GroupPlanning:
             group_key = (lambda row, gfns=gfns: tuple(equality_key(f(row), c) for f, c in gfns))
             sort_terms = [((lambda r, f=f: f(r)), False, None, c) for f, c in gfns]
             gsort = op.make_sort_key(sort_terms)
-        # With exactly one min() or max(), bare columns come from its row.
-        mm_index = minmax[0] if len(minmax) == 1 else None
+        # Bare columns come from a group's first row; with min() or max()
+        # from the row where the last of them (in the query's order) last
+        # changed, as sqlite3 3.40 does (which one is undefined in its docs).
+        mm_index = minmax[-1] if minmax else None
         operator = op.Aggregate(child, scope.width, specs, group_key, gsort, bool(core.group_by), mm_index)
         post = AggScope(scope, len(agg_calls))
         return operator, post, agg_map
@@ -258,7 +260,9 @@ def _computed_outside(call, scope) -> bool:
     """Whether an enclosing aggregate query already computes this call."""
     s = scope.parent if scope is not None else None
     while s is not None:
-        if call in (getattr(s, "agg_map", None) or {}):
+        # The very node, not an equal one: COUNT(*) in a subquery is its own
+        # aggregate even when the outer query has a COUNT(*) too.
+        if any(k is call for k in (getattr(s, "agg_map", None) or {})):
             return True
         s = s.parent
     return False

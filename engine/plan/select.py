@@ -444,12 +444,21 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         def visit_select(sel, shadow):
             stack = [sel]
             inner = set(shadow)
+            inner_columns: set = set()      # column names the subquery's own tables have
+            inner_unknown = False           # a source whose columns are not known here
             while stack:
                 n = stack.pop()
                 if isinstance(n, ast.TableRef):
                     inner.add((n.alias or n.name).lower())
-                elif isinstance(n, ast.SubqueryRef) and n.alias:
-                    inner.add(n.alias.lower())
+                    table = self.db.lookup_table(n.name, n.schema) if n.args is None else None
+                    if table is None:
+                        inner_unknown = True
+                    else:
+                        inner_columns.update(c.name.lower() for c in table.columns)
+                elif isinstance(n, ast.SubqueryRef):
+                    inner_unknown = True
+                    if n.alias:
+                        inner.add(n.alias.lower())
                 if hasattr(n, "__dataclass_fields__"):
                     for f in n.__dataclass_fields__:
                         v = getattr(n, f)
@@ -464,8 +473,7 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                 if isinstance(n, ast.FunctionCall) and n.over is None and n not in seen \
                         and is_aggregate_call(n.name, len(n.args), n.star) and n.args:
                     cols = [c for a in n.args for c in walk(a) if isinstance(c, ast.Column)]
-                    if cols and all(c.table is not None and c.table.lower() in names
-                                    and c.table.lower() not in inner for c in cols):
+                    if cols and all(outer_column(c, inner, inner_columns, inner_unknown) for c in cols):
                         seen.add(n)
                         found.append(n)
                         continue
@@ -477,6 +485,17 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                                 stack.append(x)
                             elif isinstance(x, tuple):
                                 stack.extend(y for y in x if hasattr(y, "__dataclass_fields__"))
+
+        def outer_column(c, inner, inner_columns, inner_unknown) -> bool:
+            """Whether column ``c`` inside the subquery names this query's FROM."""
+            if c.table is not None:
+                return c.table.lower() in names and c.table.lower() not in inner
+            if inner_unknown or c.name.lower() in inner_columns:
+                return False
+            try:
+                return scope.lookup_local(c.name, None) is not None
+            except SQLError:
+                return False
 
         for e in exprs:
             if e is None or isinstance(e, Slot):
