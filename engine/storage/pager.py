@@ -12,10 +12,12 @@ Life of a connection's transactions (rollback modes)::
     begin_read()   SHARED lock; roll back a hot journal; re-read the header
                    and drop the cache if another connection changed the file
     begin_write()  RESERVED lock; page writes journal the original page first
-    commit()       journal synced (records, then magic+nRec, then directory),
-                   EXCLUSIVE lock, pages written, database synced, journal
-                   deleted/truncated/zeroed (the commit point), lock back
-                   to SHARED or NONE
+    commit()       (auto_vacuum=FULL: free pages moved out and the file
+                   cut, engine.storage.autovacuum; a shrinking commit
+                   journals every page it cuts) journal synced (records,
+                   then magic+nRec, then directory), EXCLUSIVE lock, pages
+                   written, database synced, journal deleted/truncated/
+                   zeroed (the commit point), lock back to SHARED or NONE
     rollback()     drop the dirty pages (or play the journal back if the
                    database file was already touched), end the journal
 
@@ -30,6 +32,11 @@ in :attr:`Pager.node_cache` keyed by identity.  Clean pages live in an LRU
 bounded by ``cache_size``; dirty pages stay in memory until commit, or until
 they outnumber the cache, when they spill to the database file behind a
 synced journal (rollback modes).  Every byte goes through the VFS.
+
+In an auto_vacuum file (header offset 52 non-zero) ``allocate`` skips and
+creates the pointer-map pages and ``free`` records FREEPAGE entries
+(engine.storage.ptrmap); the header fields themselves are properties from
+:mod:`engine.storage.pager_header`.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ from engine.errors import (
 )
 from engine.storage.journal import JournalWriter, read_journal, super_journal_name
 from engine.storage.vfs import EXCLUSIVE, NONE, PENDING_BYTE, RESERVED, SHARED, VFS, MemoryVFS
+from engine.storage.pager_header import HeaderFields
 from engine.storage.pager_wal import CHECKPOINT_MODES, JOURNAL_MODES, WalMode
 from engine.storage.ptrmap import FREEPAGE, is_map_page, put_entry
 
@@ -104,7 +112,7 @@ def new_database_page1(page_size: int, auto_vacuum: int = 0) -> bytes:
     return bytes(page)
 
 
-class Pager(WalMode):
+class Pager(HeaderFields, WalMode):
     """One connection's view of one database file."""
 
     def __init__(self, vfs: VFS, path: str, *, readonly: bool = False,
@@ -906,79 +914,3 @@ class Pager(WalMode):
         self._set_header_u32(OFF_FREELIST_TRUNK, pgno)
         self._set_header_u32(OFF_FREELIST_COUNT, count + 1)
         self.node_cache.pop(pgno, None)
-
-    # ------------------------------------------------------------------
-    # Header fields
-
-    def _header_u32(self, offset: int) -> int:
-        if self._page_count == 0:
-            return 0
-        return _U32.unpack_from(self.get(1), offset)[0]
-
-    def _set_header_u32(self, offset: int, value: int) -> None:
-        if not self._in_write:
-            raise InternalEngineError("header change outside a write transaction")
-        page = bytearray(self.get(1))
-        _U32.pack_into(page, offset, value & 0xFFFFFFFF)
-        self.write(1, page)
-
-    def _signed(self, offset: int) -> int:
-        v = self._header_u32(offset)
-        return v - (1 << 32) if v >= 1 << 31 else v
-
-    @property
-    def schema_cookie(self) -> int:
-        return self._header_u32(OFF_SCHEMA_COOKIE)
-
-    @schema_cookie.setter
-    def schema_cookie(self, value: int) -> None:
-        self._set_header_u32(OFF_SCHEMA_COOKIE, value)
-
-    @property
-    def user_version(self) -> int:
-        return self._signed(OFF_USER_VERSION)
-
-    @user_version.setter
-    def user_version(self, value: int) -> None:
-        self._set_header_u32(OFF_USER_VERSION, value)
-
-    @property
-    def application_id(self) -> int:
-        return self._signed(OFF_APPLICATION_ID)
-
-    @application_id.setter
-    def application_id(self, value: int) -> None:
-        self._set_header_u32(OFF_APPLICATION_ID, value)
-
-    @property
-    def text_encoding(self) -> int:
-        """1 (UTF-8); 0 in a file whose schema was never written (read as UTF-8)."""
-        return self._header_u32(OFF_TEXT_ENCODING)
-
-    @property
-    def schema_format(self) -> int:
-        return self._header_u32(OFF_SCHEMA_FORMAT)
-
-    @schema_format.setter
-    def schema_format(self, value: int) -> None:
-        self._set_header_u32(OFF_SCHEMA_FORMAT, value)
-
-    @property
-    def file_change_counter(self) -> int:
-        return self._header_u32(OFF_CHANGE_COUNTER)
-
-    @property
-    def default_cache_size(self) -> int:
-        return self._signed(OFF_CACHE_SIZE)
-
-    @default_cache_size.setter
-    def default_cache_size(self, value: int) -> None:
-        self._set_header_u32(OFF_CACHE_SIZE, value)
-
-    @property
-    def freelist_count(self) -> int:
-        return self._header_u32(OFF_FREELIST_COUNT)
-
-    @property
-    def freelist_trunk(self) -> int:
-        return self._header_u32(OFF_FREELIST_TRUNK)
