@@ -512,7 +512,11 @@ class Database:
         if stmt.schema is None or stmt.schema.lower() == "main":
             from .storage.vacuum import vacuum
             if self.pager.page_count > 0:
-                vacuum(self.pager)
+                # sqlite3's VACUUM copies rows into fresh tables: a table with
+                # neither an INTEGER PRIMARY KEY nor any index gets rowids 1..n.
+                renumber = [t.root for t in self.catalogs["main"]["tables"].values()
+                            if t.rowid_alias is None and not t.indexes and not t.without_rowid and t.root]
+                vacuum(self.pager, renumber=renumber)
                 self._schema_cookie = None
                 self._ensure_schema()
         return Outcome(None, iter(()))
