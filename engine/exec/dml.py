@@ -649,12 +649,15 @@ def update(db, stmt: ast.Update, rt: Runtime, outer=None):
     fk_on = foreign_keys.enabled(db)
     width = len(table.columns) + 1
     lookup = db.row_lookup(table)
+    # An earlier row's triggers, or a REPLACE that resolved its conflict,
+    # may have changed or deleted this row: sqlite3 skips deleted rows.
+    recheck = triggered or conflict == "REPLACE" or table.pk_conflict == "REPLACE" \
+        or any(idx.unique and idx.conflict == "REPLACE" for idx in table.indexes)
     count = 0
     try:
         for source_row in rows:
             old = source_row[:width]
-            if triggered:
-                # An earlier row's triggers may have changed or deleted this row.
+            if recheck:
                 current = lookup(old[0])
                 if current is None:
                     continue
