@@ -84,3 +84,28 @@ def test_vacuum_rolls_back(tmp_path):
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (20,)
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
+
+
+def test_vacuum_renumbers_rowids_as_sqlite3_does(tmp_path):
+    """Tables with neither an INTEGER PRIMARY KEY nor an index get rowids
+    1..n from VACUUM (sqlite3 copies their rows into fresh tables); the
+    others keep theirs."""
+    script = ("CREATE TABLE plain(a); CREATE TABLE indexed(a); CREATE INDEX indexed_a ON indexed(a);"
+              "CREATE TABLE keyed(k INTEGER PRIMARY KEY AUTOINCREMENT, a);"
+              "INSERT INTO plain VALUES (1),(2),(3),(4); INSERT INTO indexed SELECT a FROM plain;"
+              "INSERT INTO keyed(a) SELECT a FROM plain;"
+              "DELETE FROM plain WHERE a % 2 = 1; DELETE FROM indexed WHERE a % 2 = 1;"
+              "DELETE FROM keyed WHERE a % 2 = 1; VACUUM;")
+    query = ("SELECT 'plain', rowid, a FROM plain UNION ALL SELECT 'indexed', rowid, a FROM indexed "
+             "UNION ALL SELECT 'keyed', rowid, a FROM keyed UNION ALL SELECT name, rowid, seq FROM sqlite_sequence")
+    theirs = tmp_path / "theirs.db"
+    sqlite(theirs, script)
+    ours = tmp_path / "ours.db"
+    conn = engine.connect(str(ours), isolation_level=None)
+    conn.executescript(script)
+    got = [tuple(r) for r in conn.execute(query).fetchall()]
+    conn.close()
+    want = [tuple(int(v) if v.isdigit() else v for v in line.split("|"))
+            for line in sqlite_out(theirs, query).splitlines()]
+    assert got == want
+    assert sqlite_out(ours, "PRAGMA integrity_check") == "ok"
