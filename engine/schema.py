@@ -201,15 +201,40 @@ def auto_indexes(table: Table, stmt: ast.CreateTable) -> list[Index]:
         out.append(Index(name=f"sqlite_autoindex_{table.name}_{n}", table=table.name,
                          columns=tuple(cols), unique=True, origin=origin, conflict=conflict))
 
+    # A WITHOUT ROWID table's PRIMARY KEY is an automatic index too: it takes
+    # its number (and a later UNIQUE on the same columns is no index), but
+    # it is the table's own b-tree, so it is not returned.  An INTEGER
+    # PRIMARY KEY there becomes the key only at the end of the statement.
+    deferred_pk = None
     for cdef in stmt.columns:
         for cons in cdef.constraints:
-            if isinstance(cons, ast.PrimaryKeyConstraint) and table.rowid_alias is None and not table.without_rowid:
-                add((ast.IndexedColumn(ast.Column(cdef.name)),), "pk", cons.conflict)
+            if isinstance(cons, ast.PrimaryKeyConstraint) and table.rowid_alias is None:
+                cols = (ast.IndexedColumn(ast.Column(cdef.name), None, cons.desc),)
+                if table.without_rowid and _integer_key(table, cols):
+                    deferred_pk = cols
+                else:
+                    add(cols, "pk", cons.conflict)
             elif isinstance(cons, ast.UniqueConstraint):
                 add((ast.IndexedColumn(ast.Column(cdef.name)),), "u", cons.conflict)
     for cons in stmt.constraints:
-        if isinstance(cons, ast.PrimaryKeyConstraint) and table.rowid_alias is None and not table.without_rowid:
-            add(cons.columns, "pk", cons.conflict)
+        if isinstance(cons, ast.PrimaryKeyConstraint) and table.rowid_alias is None:
+            if table.without_rowid and _integer_key(table, cons.columns):
+                deferred_pk = cons.columns
+            else:
+                add(cons.columns, "pk", cons.conflict)
         elif isinstance(cons, ast.UniqueConstraint):
             add(cons.columns, "u", cons.conflict)
+    if deferred_pk is not None:
+        add(deferred_pk, "pk", table.pk_conflict)
+    if table.without_rowid:
+        out = [idx for idx in out if idx.origin != "pk"]
     return out
+
+
+def _integer_key(table: Table, cols) -> bool:
+    """A one-column ascending PRIMARY KEY declared INTEGER."""
+    if len(cols) != 1 or cols[0].desc:
+        return False
+    name = _indexed_column_name(cols[0])
+    i = table.column_index(name) if name else None
+    return i is not None and (table.columns[i].declared_type or "").upper() == "INTEGER"

@@ -167,18 +167,32 @@ def _index_list(db, arg):
     table = db.lookup_table(str(arg))
     if table is None:
         return []
+    indexes = list(table.indexes)
+    if table.without_rowid:
+        # The PRIMARY KEY is the table's own b-tree, listed where sqlite3
+        # created it among the automatic indexes.
+        from .index import primary_key_index
+        pk, position = primary_key_index(table)
+        autos = sum(1 for i in indexes if i.sql is None)
+        indexes.insert(min(position, autos), pk)
     rows = []
-    for seq, idx in enumerate(reversed(table.indexes)):
+    for seq, idx in enumerate(reversed(indexes)):
         rows.append((seq, idx.name, 1 if idx.unique else 0, idx.origin, 1 if idx.where is not None else 0))
     return rows
 
 
 def _index_columns(db, arg, extended):
+    from .index import key_collations, primary_key_index
     idx = db.indexes.get(str(arg).lower())
     if idx is None:
-        return []
+        # The PRIMARY KEY of a WITHOUT ROWID table has no schema row.
+        for t in db.tables.values():
+            if t.without_rowid and primary_key_index(t)[0].name.lower() == str(arg).lower():
+                idx = primary_key_index(t)[0]
+                break
+        else:
+            return []
     table = db.lookup_table(idx.table)
-    from .index import key_collations
     colls = key_collations(table, idx)
     rows = []
     for seq, ic in enumerate(idx.columns):
@@ -195,7 +209,29 @@ def _index_columns(db, arg, extended):
         else:
             rows.append((seq, cid, cname))
     if extended:
-        rows.append((len(idx.columns), -1, None, 0, "BINARY", 0))
+        if not table.without_rowid:
+            rows.append((len(idx.columns), -1, None, 0, "BINARY", 0))
+            return rows
+        # A WITHOUT ROWID table's index ends with the PRIMARY KEY columns it
+        # lacks; its PRIMARY KEY with the table's other columns.
+        pk = primary_key_index(table)[0]
+        used = {r[1] for r in rows}
+        if idx is pk:
+            extra = [(i, c.name, 0, "BINARY") for i, c in enumerate(table.columns)
+                     if i not in used]
+        else:
+            pk_colls = key_collations(table, pk)
+            extra = []
+            for k, ic in enumerate(pk.columns):
+                e = ic.expr
+                while isinstance(e, ast.Collate):
+                    e = e.expr
+                i = table.column_index(e.name) if isinstance(e, ast.Column) else None
+                if i is not None and i not in used:
+                    used.add(i)
+                    extra.append((i, table.columns[i].name, 1 if ic.desc else 0, pk_colls[k] or "BINARY"))
+        for cid, cname, desc, coll in extra:
+            rows.append((len(rows), cid, cname, desc, coll, 0))
     return rows
 
 
