@@ -519,10 +519,7 @@ class Pager(HeaderFields, WalMode):
         except BaseException:
             # A journal that cannot be written (disk full, I/O error) ends the
             # transaction as sqlite3 does: rolled back, nothing of it kept.
-            try:
-                self.rollback()
-            except BaseException:
-                self._abandon()
+            self._fail_commit()
             raise
         self._lock(EXCLUSIVE)        # BusyError here leaves the transaction open
         try:
@@ -537,11 +534,7 @@ class Pager(HeaderFields, WalMode):
                 f.sync()
             self._finish_journal(self._journal)
         except BaseException:
-            try:
-                self.rollback()
-            except BaseException:
-                # Leave the journal hot for whoever opens the file next.
-                self._abandon()
+            self._fail_commit()
             raise
         self._journal = None
         cache = self._clean
@@ -598,6 +591,14 @@ class Pager(HeaderFields, WalMode):
             journal.close_and_delete()
             if self.synchronous >= 3 and mode != "memory":
                 self.vfs.sync_directory(self.journal_path)
+
+    def _fail_commit(self) -> None:
+        """A commit that failed part way is rolled back; if even that fails,
+        the journal is left hot for whoever opens the file next."""
+        try:
+            self.rollback()
+        except BaseException:
+            self._abandon()
 
     def _abandon(self) -> None:
         self.drop_cache()

@@ -179,10 +179,7 @@ class WalMode:
             wal.write_frames(pages, self._page_count, self._page_size)
         except BaseException:
             # Disk full or an I/O error: the transaction is rolled back.
-            try:
-                self.rollback()
-            except BaseException:
-                self._abandon()
+            self._fail_commit()
             raise
         cache = self._clean
         for pgno, data in pages:
