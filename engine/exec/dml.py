@@ -348,12 +348,7 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
     except Exception as exc:
         _statement_failed(db, count, exc, outer is None)
         raise
-    if outer is None and foreign_keys.enabled(db):
-        # Immediate foreign keys are checked before the rows count as changed.
-        foreign_keys.statement_end(db)
-    db.changes = count
-    db.total_changes += count
-    return returning.outcome() if returning is not None else _outcome()
+    return _statement_done(db, count, returning, outer)
 
 
 def _insert_into_view(db, stmt, rt, view, planner, outer):
@@ -631,6 +626,16 @@ class _Fixed:
         return self.rows
 
 
+def _statement_done(db, count: int, returning, outer):
+    """The end of an INSERT, UPDATE or DELETE that succeeded: immediate foreign keys
+    are checked before the rows count as changed; then the change counts."""
+    if outer is None and foreign_keys.enabled(db):
+        foreign_keys.statement_end(db)
+    db.changes = count
+    db.total_changes += count
+    return returning.outcome() if returning is not None else _outcome()
+
+
 def update(db, stmt: ast.Update, rt: Runtime, outer=None):
     ref = stmt.table
     target = _target(db, ref.name, ref.schema, "UPDATE")
@@ -683,12 +688,7 @@ def update(db, stmt: ast.Update, rt: Runtime, outer=None):
     except Exception as exc:
         _statement_failed(db, count, exc, outer is None)
         raise
-    if outer is None and foreign_keys.enabled(db):
-        # Immediate foreign keys are checked before the rows count as changed.
-        foreign_keys.statement_end(db)
-    db.changes = count
-    db.total_changes += count
-    return returning.outcome() if returning is not None else _outcome()
+    return _statement_done(db, count, returning, outer)
 
 
 def _update_view(db, rt, view, stmt, rows, comp):
@@ -763,12 +763,7 @@ def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
         except Exception as exc:
             _statement_failed(db, count, exc, outer is None)
             raise
-    if outer is None and foreign_keys.enabled(db):
-        # Immediate foreign keys are checked before the rows count as changed.
-        foreign_keys.statement_end(db)
-    db.changes = count
-    db.total_changes += count
-    return returning.outcome() if returning is not None else _outcome()
+    return _statement_done(db, count, returning, outer)
 
 
 def _is_referenced(db, table) -> bool:
