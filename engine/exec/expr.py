@@ -9,7 +9,7 @@ decided at compile time; only the values are looked at per row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import Callable
 
@@ -24,6 +24,28 @@ from .values import (
 )
 
 Fn = Callable[[tuple], object]
+
+
+def _exists_without_columns(sel):
+    """The EXISTS subquery ``sel`` with its result columns replaced by 1 and
+    its ORDER BY dropped, when that cannot change whether it has rows: one
+    SELECT without aggregates, GROUP BY, DISTINCT or window functions.  None
+    otherwise."""
+    body = sel.body
+    if not isinstance(body, ast.SelectCore) or body.group_by or body.having is not None \
+            or body.distinct or body.windows:
+        return None
+    for rc in body.columns:
+        if not isinstance(rc, ast.ResultColumn):
+            continue
+        for node in walk(rc.expr):
+            if isinstance(node, ast.FunctionCall) and (node.over is not None or node.filter is not None
+                                                     or is_aggregate_call(node.name, len(node.args), node.star)):
+                return None
+            if isinstance(node, (ast.Subquery, ast.Exists, ast.InSelect)):
+                return None      # an aggregate inside may belong to this query
+    one = ast.ResultColumn(ast.Literal(1), None, "1")
+    return replace(sel, body=replace(body, columns=(one,)), order_by=())
 
 
 def _constant_element(node) -> bool:
@@ -613,6 +635,12 @@ class ExprCompiler:
 
     def _c_Exists(self, e, d):
         sub = self.plan_subquery(e.select, self.scope)
+        bare = _exists_without_columns(e.select)
+        if bare is not None:
+            # sqlite3 never computes the result columns (or the ORDER BY) of
+            # an EXISTS subquery: plan it again without them, once the
+            # original has been checked for names.
+            sub = self.plan_subquery(bare, self.scope)
         rt = self.rt
         key = id(sub)
 
