@@ -249,6 +249,27 @@ def _insert_targets(target, columns) -> list[int]:
     return out
 
 
+def _reads_table(db, exprs, name: str) -> bool:
+    """Whether a subquery in ``exprs`` reads table ``name`` (or any view,
+    which might)."""
+    lname = name.lower()
+    stack = [x for row in exprs for x in row]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.TableRef):
+            if n.name.lower() == lname or n.name.lower() in db.views:
+                return True
+        if hasattr(n, "__dataclass_fields__"):
+            for f in n.__dataclass_fields__:
+                v = getattr(n, f)
+                for x in (v if isinstance(v, tuple) else (v,)):
+                    if hasattr(x, "__dataclass_fields__"):
+                        stack.append(x)
+                    elif isinstance(x, tuple):
+                        stack.extend(y for y in x if hasattr(y, "__dataclass_fields__"))
+    return False
+
+
 def _source_rows(planner: Planner, stmt: ast.Insert, outer, rt):
     """(width, iterator of value tuples) for the VALUES or SELECT."""
     src = stmt.source
@@ -262,6 +283,10 @@ def _source_rows(planner: Planner, stmt: ast.Insert, outer, rt):
             if len(r) != width:
                 raise SQLError("all VALUES must have the same number of terms")
         fns = [[comp.compile(e) for e in r] for r in rows]
+        if len(rows) > 1 and _reads_table(planner.db, rows, stmt.table):
+            # sqlite3 computes a multi-row VALUES that reads the target table
+            # into a temporary table before inserting anything.
+            return width, iter([[f(()) for f in r] for r in fns])
         return width, ([f(()) for f in r] for r in fns)
     plan = planner.plan_select(src, outer)
     # Read everything first: INSERT INTO t SELECT ... FROM t sees t as it was.
