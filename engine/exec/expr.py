@@ -26,6 +26,13 @@ from .values import (
 Fn = Callable[[tuple], object]
 
 
+def _keeps_jump(e) -> bool:
+    """Whether the operands of ``e`` stay in a condition's jump context."""
+    t = type(e)
+    return (t is ast.Binary and e.op in ("AND", "OR")) or (t is ast.Unary and e.op == "NOT") \
+        or t is ast.Between
+
+
 def _exists_without_columns(sel):
     """The EXISTS subquery ``sel`` with its result columns replaced by 1 and
     its ORDER BY dropped, when that cannot change whether it has rows: one
@@ -115,6 +122,11 @@ class ExprCompiler:
         self.aliases = aliases or {}
         self.context = context  # e.g. "WHERE": where aggregates are a misuse
         self._alias_stack: list[str] = []
+        # Compiling a condition sqlite3 codes as jumps (WHERE, ON, HAVING,
+        # FILTER, CASE WHEN): AND, OR and BETWEEN stop at the first deciding
+        # operand there; as values (a result column, an operand) sqlite3
+        # computes every operand, so an error in any of them is raised.
+        self._jump = False
 
     # -- metadata ---------------------------------------------------------
 
@@ -187,11 +199,26 @@ class ExprCompiler:
         method = getattr(self, "_c_" + type(e).__name__, None)
         if method is None:
             raise SQLError(f"unsupported expression: {type(e).__name__}")
+        if self._jump and not _keeps_jump(e):
+            self._jump = False
+            try:
+                return method(e, depth + 1)
+            finally:
+                self._jump = True
         return method(e, depth + 1)
+
+    def compile_condition(self, e, depth: int = 0) -> Fn:
+        """``e`` compiled as a condition (jump context, see ``_jump``)."""
+        saved = self._jump
+        self._jump = True
+        try:
+            return self.compile(e, depth)
+        finally:
+            self._jump = saved
 
     def compile_predicate(self, e) -> Callable[[tuple], bool]:
         """A function that is True only where ``e`` is true (NULL is not)."""
-        f = self.compile(e)
+        f = self.compile_condition(e)
         return lambda row: truth(f(row)) is True
 
     def _fold(self, fn: Fn, *parts_const: bool) -> Fn:
@@ -470,6 +497,18 @@ class ExprCompiler:
             # checked (sqlite3ExprAnd), so x is never compiled.
             return _const(0)
         fns = [self.compile(t, d) for t in terms]
+        if not self._jump:
+            # As a value: every operand is computed, then combined.
+            want = False if e.op == "AND" else True
+
+            def all_terms(row):
+                values = [truth(f(row)) for f in fns]
+                if want in values:
+                    return 0 if want is False else 1
+                if None in values:
+                    return None
+                return 1 if e.op == "AND" else 0
+            return all_terms
         if e.op == "AND":
             def and_(row):
                 unknown = False
@@ -534,6 +573,19 @@ class ExprCompiler:
         ge = self.comparison(">=", e.expr, e.low)
         le = self.comparison("<=", e.expr, e.high)
         neg = e.negated
+        if not self._jump:
+            def between_value(row):
+                x = fx(row)
+                lo = fl(row)
+                hi = fh(row)
+                a = ge(x, lo)
+                b = le(x, hi)
+                if a == 0 or b == 0:
+                    return 1 if neg else 0
+                if a is None or b is None:
+                    return None
+                return 0 if neg else 1
+            return between_value
 
         def between(row):
             x = fx(row)
@@ -701,7 +753,7 @@ class ExprCompiler:
                 return fe(row)
             return case_operand
         for w, t in e.whens:
-            whens.append((self.compile(w, d), self.compile(t, d)))
+            whens.append((self.compile_condition(w, d), self.compile(t, d)))
         fe = self.compile(e.else_, d) if e.else_ is not None else _const(None)
 
         def case(row):
