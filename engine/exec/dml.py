@@ -253,21 +253,8 @@ def _reads_table(db, exprs, name: str) -> bool:
     """Whether a subquery in ``exprs`` reads table ``name`` (or any view,
     which might)."""
     lname = name.lower()
-    stack = [x for row in exprs for x in row]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.TableRef):
-            if n.name.lower() == lname or n.name.lower() in db.views:
-                return True
-        if hasattr(n, "__dataclass_fields__"):
-            for f in n.__dataclass_fields__:
-                v = getattr(n, f)
-                for x in (v if isinstance(v, tuple) else (v,)):
-                    if hasattr(x, "__dataclass_fields__"):
-                        stack.append(x)
-                    elif isinstance(x, tuple):
-                        stack.extend(y for y in x if hasattr(y, "__dataclass_fields__"))
-    return False
+    return any(isinstance(n, ast.TableRef) and (n.name.lower() == lname or n.name.lower() in db.views)
+               for row in exprs for x in row for n in ast.subtree(x))
 
 
 def _source_rows(planner: Planner, stmt: ast.Insert, outer, rt):

@@ -182,7 +182,7 @@ def _index_list(db, arg):
 
 
 def _index_columns(db, arg, extended):
-    from .index import key_collations, primary_key_index
+    from .index import _column_of, key_collations, primary_key_index
     idx = db.indexes.get(str(arg).lower())
     if idx is None:
         # The PRIMARY KEY of a WITHOUT ROWID table has no schema row.
@@ -223,9 +223,7 @@ def _index_columns(db, arg, extended):
             pk_colls = key_collations(table, pk)
             extra = []
             for k, ic in enumerate(pk.columns):
-                e = ic.expr
-                while isinstance(e, ast.Collate):
-                    e = e.expr
+                e = _column_of(ic)
                 i = table.column_index(e.name) if isinstance(e, ast.Column) else None
                 if i is not None and i not in used:
                     used.add(i)

@@ -154,23 +154,10 @@ def _dedupe(columns: list[ColumnInfo]) -> list[ColumnInfo]:
 
 
 def _references(sel, name: str) -> bool:
+    """Whether ``sel`` names table ``name`` (unqualified) anywhere."""
     lname = name.lower()
-    stack = [sel]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.TableRef) and n.name.lower() == lname and n.schema is None:
-            return True
-        if hasattr(n, "__dataclass_fields__"):
-            for f in n.__dataclass_fields__:
-                v = getattr(n, f)
-                if isinstance(v, tuple):
-                    stack.extend(x for x in v if hasattr(x, "__dataclass_fields__") or isinstance(x, tuple))
-                    for x in v:
-                        if isinstance(x, tuple):
-                            stack.extend(x)
-                elif hasattr(v, "__dataclass_fields__"):
-                    stack.append(v)
-    return False
+    return any(isinstance(n, ast.TableRef) and n.name.lower() == lname and n.schema is None
+               for n in ast.subtree(sel))
 
 
 class _ReaderPlan:

@@ -442,12 +442,10 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         seen = set(known)
 
         def visit_select(sel, shadow):
-            stack = [sel]
             inner = set(shadow)
             inner_columns: set = set()      # column names the subquery's own tables have
             inner_unknown = False           # a source whose columns are not known here
-            while stack:
-                n = stack.pop()
+            for n in ast.subtree(sel):
                 if isinstance(n, ast.TableRef):
                     inner.add((n.alias or n.name).lower())
                     table = self.db.lookup_table(n.name, n.schema) if n.args is None else None
@@ -459,32 +457,21 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
                     inner_unknown = True
                     if n.alias:
                         inner.add(n.alias.lower())
-                if hasattr(n, "__dataclass_fields__"):
-                    for f in n.__dataclass_fields__:
-                        v = getattr(n, f)
-                        for x in (v if isinstance(v, tuple) else (v,)):
-                            if hasattr(x, "__dataclass_fields__"):
-                                stack.append(x)
-                            elif isinstance(x, tuple):
-                                stack.extend(y for y in x if hasattr(y, "__dataclass_fields__"))
-            stack = [sel]
-            while stack:
-                n = stack.pop()
+
+            def take(n) -> bool:
+                """Record ``n`` if it is an outer aggregate; whether to search
+                under it (an outer aggregate's arguments are not)."""
                 if isinstance(n, ast.FunctionCall) and n.over is None and n not in seen \
                         and is_aggregate_call(n.name, len(n.args), n.star) and n.args:
                     cols = [c for a in n.args for c in walk(a) if isinstance(c, ast.Column)]
                     if cols and all(outer_column(c, inner, inner_columns, inner_unknown) for c in cols):
                         seen.add(n)
                         found.append(n)
-                        continue
-                if hasattr(n, "__dataclass_fields__"):
-                    for f in n.__dataclass_fields__:
-                        v = getattr(n, f)
-                        for x in (v if isinstance(v, tuple) else (v,)):
-                            if hasattr(x, "__dataclass_fields__"):
-                                stack.append(x)
-                            elif isinstance(x, tuple):
-                                stack.extend(y for y in x if hasattr(y, "__dataclass_fields__"))
+                        return False
+                return True
+
+            for _ in ast.subtree(sel, descend=take):
+                pass
 
         def outer_column(c, inner, inner_columns, inner_unknown) -> bool:
             """Whether column ``c`` inside the subquery names this query's FROM."""

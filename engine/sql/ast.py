@@ -740,3 +740,22 @@ Statement = Union[
     CreateTrigger, Drop, AlterTable, Begin, Commit, Rollback, Savepoint,
     Release, Pragma, Vacuum, Reindex, Analyze, Attach, Detach, Explain,
 ]
+
+
+def subtree(node, descend=None):
+    """Every AST node under ``node`` (itself included), in every clause and
+    every nested SELECT, depth first.  ``descend(n)`` returning False skips
+    the nodes under ``n``."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if not hasattr(n, "__dataclass_fields__") or (descend is not None and not descend(n)):
+            continue
+        for f in n.__dataclass_fields__:
+            v = getattr(n, f)
+            for x in (v if isinstance(v, tuple) else (v,)):
+                if hasattr(x, "__dataclass_fields__"):
+                    stack.append(x)
+                elif isinstance(x, tuple):
+                    stack.extend(y for y in x if hasattr(y, "__dataclass_fields__"))

@@ -220,10 +220,7 @@ def commit_step(pager) -> None:
     if not n_free:
         return
     n_orig = pager.page_count
-    trunks = read_freelist(pager)
-    free = {t for t, _ in trunks}
-    for _, leaves in trunks:
-        free.update(leaves)
+    _, free = _free_pages(pager)
     n_fin = final_size(pager, n_orig, n_free)
     targets = sorted(p for p in free if p <= n_fin)
     skip = map_pages(pager, n_orig)
@@ -238,6 +235,16 @@ def commit_step(pager) -> None:
     _U32.pack_into(page1, OFF_FREELIST_COUNT, 0)
     pager.write(1, page1)
     pager.truncate_pages(n_fin)
+
+
+def _free_pages(pager) -> tuple[list, set[int]]:
+    """The freelist (read_freelist) and every page on it, trunks and leaves."""
+    trunks = read_freelist(pager)
+    free = set()
+    for trunk, leaves in trunks:
+        free.add(trunk)
+        free.update(leaves)
+    return trunks, free
 
 
 def _move_out(pager, src: int, dst: int) -> None:
@@ -257,10 +264,7 @@ def incremental_vacuum(pager, limit: int) -> int:
     if not n_free:
         return 0
     n_orig = pager.page_count
-    trunks = read_freelist(pager)
-    free = {t for t, _ in trunks}
-    for _, leaves in trunks:
-        free.update(leaves)
+    trunks, free = _free_pages(pager)
     n_fin = final_size(pager, n_orig, n_free)
     if n_fin > n_orig:
         raise corrupt("final size past the end of the file")
