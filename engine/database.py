@@ -15,7 +15,7 @@ from .errors import SQLError, SQLiteError, corrupt
 from .exec import ddl, dml
 from .exec import foreign_keys as fk
 from .exec.expr import Runtime
-from .exec.values import REAL
+from .exec.rowformat import RowFormat
 from .plan.select import Planner, QueryPlan
 from .plan.scope import ColumnInfo
 from .schema import Index, Table, Trigger, View, auto_indexes, table_from_ast
@@ -23,7 +23,7 @@ from .sql import ast
 from .sql.parser import parse
 from .storage import btree
 from .storage.pager import Pager
-from .storage.record import decode_record, encode_record
+from .storage.record import decode_record
 from .storage.vfs import MemoryVFS, OSVFS
 
 _memory_ids = itertools.count(1)
@@ -298,59 +298,23 @@ class Database:
 
     # -- rows -------------------------------------------------------------------
 
-    def _row_decoder(self, table: Table):
-        """A function (rowid, payload) -> working row (rowid, columns...)."""
-        ncols = len(table.columns)
-        alias = table.rowid_alias
-        reals = [i for i, c in enumerate(table.columns) if c.affinity == REAL]
-        defaults = None
-
-        def decode(rowid, payload):
-            nonlocal defaults
-            vals = decode_record(payload)
-            if len(vals) != ncols:
-                if len(vals) < ncols:
-                    if defaults is None:
-                        defaults = ddl.column_defaults(self, table)
-                    vals = vals + tuple(defaults[len(vals):])
-                else:
-                    vals = vals[:ncols]
-            if alias is not None or reals:
-                vals = list(vals)
-                if alias is not None:
-                    vals[alias] = rowid
-                for i in reals:
-                    if type(vals[i]) is int:
-                        vals[i] = float(vals[i])
-                return (rowid, *vals)
-            return (rowid, *vals)
-        return decode
+    def row_format(self, table: Table):
+        """The stored form of a table's rows (engine/exec/rowformat.py),
+        kept while the schema is unchanged."""
+        cached = table.__dict__.get("_row_format")
+        if cached is not None and cached[0] == self._schema_generation:
+            return cached[1]
+        fmt = RowFormat(self, table)
+        table.__dict__["_row_format"] = (self._schema_generation, fmt)
+        return fmt
 
     def table_reader(self, table: Table):
-        """() -> iterator of the table's working rows, in rowid order."""
-        decode = self._row_decoder(table)
-        pager = self.pager_for(table)
-        root = table.root
-
-        def read():
-            check = self.check_interrupt
-            n = 0
-            for rowid, payload in btree.TableCursor(pager, root).scan():
-                n += 1
-                if n & 1023 == 0:
-                    check()
-                yield decode(rowid, payload)
-        return read
+        """() -> iterator of the table's working rows, in b-tree order."""
+        return self.row_format(table).reader()
 
     def row_lookup(self, table: Table):
-        decode = self._row_decoder(table)
-        pager = self.pager_for(table)
-        root = table.root
-
-        def lookup(rowid):
-            payload = btree.TableCursor(pager, root).lookup(rowid)
-            return None if payload is None else decode(rowid, payload)
-        return lookup
+        """handle (rowid, or a WITHOUT ROWID table's key) -> row or None."""
+        return self.row_format(table).lookup_function()
 
     # -- transactions -------------------------------------------------------------
 
@@ -581,17 +545,14 @@ class Database:
 
     # -- writing rows (used by dml and ddl) ---------------------------------------
 
-    def write_table_row(self, table: Table, rowid: int, values) -> None:
-        vals = list(values)
-        if table.rowid_alias is not None:
-            vals[table.rowid_alias] = None
-        btree.TableCursor(self.pager_for(table), table.root).insert(rowid, encode_record(vals))
+    def write_table_row(self, table: Table, handle, values) -> None:
+        self.row_format(table).write(handle, values)
 
-    def delete_table_row(self, table: Table, rowid: int) -> None:
-        btree.TableCursor(self.pager_for(table), table.root).delete(rowid)
+    def delete_table_row(self, table: Table, handle) -> None:
+        self.row_format(table).delete(handle)
 
     def max_rowid(self, table: Table) -> int | None:
-        return btree.TableCursor(self.pager_for(table), table.root).max_rowid()
+        return self.row_format(table).max_rowid()
 
     def bump_schema(self, temp: bool = False) -> None:
         if temp:

@@ -239,16 +239,8 @@ def _drop_column(db, table, name: str, rt) -> None:
             raise SQLError(f"error in index {idx.name} after drop column: no such column: {col.name}")
     del new_table
     # Rewrite every row without the column (virtual columns are not stored).
-    stored = [k for k, c in enumerate(table.columns) if not (c.generated is not None and not c.generated_stored)]
-    pos = stored.index(i) if i in stored else None
-    if pos is not None:
-        cur = btree.TableCursor(db.pager_for(table), table.root)
-        rows = list(cur.scan())
-        for rowid, payload in rows:
-            vals = list(decode_record(payload))
-            if pos < len(vals):
-                del vals[pos]
-            btree.TableCursor(db.pager_for(table), table.root).insert(rowid, encode_record(tuple(vals)))
+    if db.row_format(table).position(i) is not None:
+        db.row_format(table).drop_column(i)
     for rowid, rec in _schema_rows(db, table):
         if rec[0] == "table" and _fold(rec[1] or "") == _fold(table.name):
             rec[4] = new_sql

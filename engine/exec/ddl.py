@@ -92,7 +92,9 @@ def create_table(db, stmt: ast.CreateTable, rt: Runtime):
     table.temp = temp
     _validate_table(db, table, rt)
     autos = auto_indexes(table, stmt)
-    table.root = btree.create_table(db.pager_for(table))
+    # A WITHOUT ROWID table is an index b-tree (engine/exec/rowformat.py).
+    make_tree = btree.create_index if table.without_rowid else btree.create_table
+    table.root = make_tree(db.pager_for(table))
     _schema_insert(db, "table", stmt.name, stmt.name, table.root, stmt.sql, temp)
     for auto in autos:
         auto.root = btree.create_index(db.pager_for(table))

@@ -331,7 +331,10 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
                     row[alias + 1] = row[0]
                 if not _fire_before(db, rt, writer, "INSERT", None, row, None, conflict):
                     continue
-            row[0] = rowid if rowid is not None else new_rowid(db, table)
+            if rowid is not None:
+                row[0] = rowid
+            else:
+                row[0] = None if table.without_rowid else new_rowid(db, table)
             if alias is not None:
                 row[alias + 1] = row[0]
             writer.finish_row(row)
@@ -609,12 +612,6 @@ def _rows_to_change(db, planner: Planner, target, ref: ast.TableRef, from_, wher
                 seen.add(r[0])
                 firsts.append(r)
         rows = firsts
-    if not order_by and not _is_view(target) and target.without_rowid:
-        # A WITHOUT ROWID table is read in PRIMARY KEY order.
-        from functools import cmp_to_key
-        from .index import IndexKeys, primary_key_index
-        keys = IndexKeys(db, target, primary_key_index(target)[0])
-        rows.sort(key=cmp_to_key(lambda a, b: keys.compare(keys.key(a), keys.key(b))))
     if order_by:
         terms = []
         for t in order_by:
@@ -742,7 +739,7 @@ def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
     triggered = has_triggers(db, table.name)
     if stmt.where is None and not triggered and returning is None and not stmt.order_by \
             and stmt.limit is None and not _is_referenced(db, table):
-        count = btree.TableCursor(db.pager_for(table), table.root).count()
+        count = db.row_format(table).count()
         btree.clear_tree(db.pager_for(table), table.root)
         for idx in table.indexes:
             btree.clear_tree(db.pager_for(idx), idx.root)

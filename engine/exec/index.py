@@ -1,9 +1,13 @@
 """Index maintenance: building an index's keys from table rows, keeping
 indexes in step with every change, and UNIQUE checks (lang_createindex.html,
-fileformat2.html section 2.3 "index b-tree key format").
+fileformat2.html section 2.3 "index b-tree key format", withoutrowid.html).
 
-An index key is the tuple of the indexed values followed by the rowid,
-ordered column by column under each column's collation and direction.
+An index key is the tuple of the indexed values followed by the row's
+handle, ordered column by column under each column's collation and
+direction.  The handle is the rowid; in a WITHOUT ROWID table it is the
+PRIMARY KEY, and the key ends with those of its columns the index does not
+already hold (same column, same collation), under the PRIMARY KEY's
+collations and directions.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from ..plan.scope import Scope, table_source
 from ..sql import ast
 from ..storage import btree
 from .expr import ExprCompiler, Runtime
-from .values import collation_key_function, truth
+from .values import REAL, collation_key_function, truth
 
 _RANK = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
 
@@ -42,14 +46,22 @@ def key_collations(table, idx) -> list[str | None]:
     return out
 
 
-def make_comparator(table, idx):
-    """compare(a, b) -> -1/0/1 over index key tuples (prefixes allowed)."""
+def make_comparator(table, idx, tail=(), limit=None):
+    """compare(a, b) -> -1/0/1 over index key tuples (prefixes allowed).
+    ``tail`` holds (collation, descending) of the columns after the indexed
+    ones (BINARY and ascending when not given); only the first ``limit`` columns count when
+    it is set (a WITHOUT ROWID table's entries compare by key alone)."""
     colls = [collation_key_function(c) for c in key_collations(table, idx)]
     descs = [ic.desc for ic in idx.columns]
+    colls += [collation_key_function(c) for c, _desc in tail]
+    descs += [desc for _c, desc in tail]
     n = len(colls)
 
     def compare(a, b):
-        for i in range(min(len(a), len(b))):
+        m = min(len(a), len(b))
+        if limit is not None and m > limit:
+            m = limit
+        for i in range(m):
             x = a[i]
             y = b[i]
             if i < n:
@@ -83,7 +95,7 @@ def table_scope(db, table, alias: str | None = None) -> Scope:
 
 class IndexKeys:
     """Computes an index's key (and partial-index membership) from a working
-    row ``(rowid, col0, col1, ...)``."""
+    row ``(handle, col0, col1, ...)``, and a row's handle from a key."""
 
     def __init__(self, db, table, idx):
         self.idx = idx
@@ -97,21 +109,64 @@ class IndexKeys:
                 i = table.column_index(base.name)
                 if i is None:
                     raise SQLError(f"no such column: {base.name}")
-                self.parts.append(_slot_getter(i + 1))
+                real = table.columns[i].affinity == REAL
+                self.parts.append(_real_getter(i + 1) if real else _slot_getter(i + 1))
             else:
                 self.parts.append(comp.compile(ic.expr))
         self.where = comp.compile(idx.where) if idx.where is not None else None
-        self.compare = make_comparator(table, idx)
+        self.handle_at = None          # positions of a WITHOUT ROWID row's key in an entry
+        if not table.without_rowid:
+            self.compare = make_comparator(table, idx)
+            self._key_parts = self.parts + [_slot_getter(0)]
+            return
+        pk = primary_key_index(table)[0]
+        own = [(_plain_column(table, ic), (c or "BINARY").upper())
+               for ic, c in zip(idx.columns, key_collations(table, idx))]
+        tail, tail_colls, at = [], [], []
+        for ic, coll in zip(pk.columns, key_collations(table, pk)):
+            # sqlite3 appends them in the PRIMARY KEY's own directions.
+            col = _plain_column(table, ic)
+            coll_name = (coll or "BINARY").upper()
+            if (col, coll_name) in own:
+                at.append(own.index((col, coll_name)))
+            else:
+                at.append(len(own) + len(tail))
+                real = table.columns[col].affinity == REAL
+                tail.append(_real_getter(col + 1) if real else _slot_getter(col + 1))
+                tail_colls.append((coll, ic.desc))
+        self._key_parts = self.parts + tail
+        self.handle_at = tuple(at)
+        self.compare = make_comparator(table, idx, tail_colls,
+                                       limit=len(idx.columns) if idx is pk else None)
 
     def applies(self, row) -> bool:
         return self.where is None or truth(self.where(row)) is True
 
     def key(self, row) -> tuple:
-        return tuple(f(row) for f in self.parts) + (row[0],)
+        return tuple(f(row) for f in self._key_parts)
+
+    def handle(self, entry: tuple):
+        """The handle of the row an index entry points at."""
+        if self.handle_at is None:
+            return entry[-1]
+        return tuple(entry[i] for i in self.handle_at)
+
+
+def _plain_column(table, ic) -> int | None:
+    """The table column an indexed column is, or None for an expression."""
+    base = _column_of(ic)
+    if isinstance(base, ast.Column) and base.table is None:
+        return table.column_index(base.name)
+    return None
 
 
 def _slot_getter(i):
     return lambda row: row[i]
+
+
+def _real_getter(i):
+    from .rowformat import store_real
+    return lambda row: store_real(row[i])
 
 
 def validate_index(db, table, idx) -> None:
@@ -180,18 +235,18 @@ def find_conflict(db, keys: IndexKeys, key: tuple, own_rowid: int | None = None)
     if any(v is None for v in prefix):
         return None
     compare = keys.compare
-    if not keys.idx.root:
-        # The PRIMARY KEY of a WITHOUT ROWID table has no b-tree of its own here.
-        for row in db.table_reader(keys.table)():
-            if row[0] != own_rowid and compare(keys.key(row)[:n], prefix) == 0:
-                return row[0]
-        return None
-    cur = btree.IndexCursor(db.pager_for(keys.idx), keys.idx.root, compare)
+    if keys.idx.root:
+        cur = btree.IndexCursor(db.pager_for(keys.idx), keys.idx.root, compare)
+    else:
+        # The PRIMARY KEY of a WITHOUT ROWID table: the table's own b-tree.
+        cur = btree.IndexCursor(db.pager_for(keys.table), keys.table.root, compare)
+    handle = keys.handle
     for entry in cur.seek(prefix):
         if compare(entry[:n], prefix) != 0:
             return None
-        if entry[-1] != own_rowid:
-            return entry[-1]
+        h = handle(entry)
+        if h != own_rowid:
+            return h
     return None
 
 
@@ -200,10 +255,10 @@ def primary_key_index(table):
     keeps it in, and its position among the table's automatic indexes (the
     order the constraints were written in); (None, 0) for rowid tables.
 
-    sqlite3 stores such a table in that index's b-tree (withoutrowid.html);
-    here the table is stored by rowid, so the index has no b-tree of its own
-    (root 0): its uniqueness is checked by scanning the table, and duplicate
-    columns in the key are dropped as sqlite3 drops them."""
+    sqlite3 stores such a table in that index's b-tree (withoutrowid.html),
+    so the index has no b-tree of its own (root 0: its entries are the
+    table's, engine/exec/rowformat.py); a column repeated in the key with
+    the same collation is dropped as sqlite3 drops it."""
     if not table.without_rowid:
         return None, 0
     cached = table.__dict__.get("_pk_index")
@@ -245,13 +300,13 @@ def primary_key_index(table):
                            | {unique_key((ast.IndexedColumn(ast.Column(cd.name)),)) for cd in stmt.columns
                               if any(isinstance(c, ast.UniqueConstraint) for c in cd.constraints)})
     kept = []
-    names = set()
+    seen_columns = set()
     for ic in columns or ():
-        base = _column_of(ic)
-        name = base.name.lower() if isinstance(base, ast.Column) else None
-        if name is not None and name in names:
+        col = _plain_column(table, ic)
+        coll = (key_collations(table, Index("", table.name, (ic,)))[0] or "BINARY").upper()
+        if (col, coll) in seen_columns:
             continue
-        names.add(name)
+        seen_columns.add((col, coll))
         kept.append(ic)
     idx = Index(name=f"sqlite_autoindex_{table.name}_{position + 1}", table=table.name, columns=tuple(kept),
                 unique=True, root=0, origin="pk", conflict=table.pk_conflict)

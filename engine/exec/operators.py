@@ -57,13 +57,15 @@ class RowidSeek:
 class IndexLookup:
     """Rows found through an index: ``kind`` "eq" (probes give a key prefix),
     "in" (one single-column probe per value) or "range" (bounds on the first
-    column).  Each probe is (fn(prefix), converter, collation name)."""
+    column).  Each probe is (fn(prefix), converter, collation name);
+    ``handle(entry)`` names an entry's row and ``fetch(entry)`` reads it."""
 
-    def __init__(self, pager, root, compare, lookup, kind, probes):
+    def __init__(self, pager, root, compare, handle, fetch, kind, probes):
         from ..storage.btree_index import IndexCursor
         self.cursor = lambda: IndexCursor(pager, root, compare)
         self.compare = compare
-        self.lookup = lookup
+        self.handle = handle
+        self.fetch = fetch
         self.kind = kind
         self.probes = probes
 
@@ -85,7 +87,8 @@ class IndexLookup:
         out = []
         seen = set()
         cmp = self.compare
-        lookup = self.lookup
+        fetch = self.fetch
+        handle = self.handle
         for key in keys:
             if any(v is None for v in key):
                 continue
@@ -93,11 +96,11 @@ class IndexLookup:
             for entry in self.cursor().seek(key):
                 if cmp(entry[:n], key) != 0:
                     break
-                rowid = entry[-1]
+                rowid = handle(entry)
                 if rowid in seen:
                     continue
                 seen.add(rowid)
-                row = lookup(rowid)
+                row = fetch(entry)
                 if row is not None:
                     out.append(row)
         return out
@@ -119,7 +122,7 @@ class IndexLookup:
             lo, lo_inc = (None,), False       # NULLs never satisfy a range
         out = []
         for entry in self.cursor().scan_range(lo, hi, lo_inclusive=lo_inc, hi_inclusive=hi_inc):
-            row = self.lookup(entry[-1])
+            row = self.fetch(entry)
             if row is not None:
                 out.append(row)
         return out

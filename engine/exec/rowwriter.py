@@ -17,6 +17,7 @@ from ..plan.scope import Scope
 from ..storage import btree
 from . import index as index_ops
 from .expr import ExprCompiler, Runtime
+from .rowformat import settle_generated
 from .values import INT64_MAX, INTEGER, apply_affinity, truth, typeof
 
 SQLITE_CONSTRAINT_DATATYPE = 19 | (12 << 8)
@@ -93,6 +94,7 @@ class RowWriter:
         self.defaults = [_compile_default(dcomp, c.default) if c.default is not None else None
                          for c in table.columns]
         self.lookup = db.row_lookup(table)
+        self.format = db.row_format(table)
 
     # -- values ---------------------------------------------------------------
 
@@ -108,11 +110,7 @@ class RowWriter:
             if c.generated is None:
                 row[i + 1] = apply_affinity(row[i + 1], c.affinity)
         if self.generated:
-            # A generated column may read others: settle them pass by pass.
-            for _ in range(len(self.generated)):
-                snapshot = tuple(row)
-                for i, f in self.generated:
-                    row[i + 1] = apply_affinity(f(snapshot), table.columns[i].affinity)
+            settle_generated(row, self.generated, table.columns)
 
     def type_check(self, row, generated: bool = False) -> None:
         """A STRICT table's column types (stricttables.html).  sqlite3 checks
@@ -182,6 +180,8 @@ class RowWriter:
         db = self.db
         if not self.check_row(row):
             return False
+        if self.table.without_rowid:
+            row[0] = self.format.handle_of(row)
         snapshot = tuple(row)
         new_keys = {}
         for keys in self.keys:

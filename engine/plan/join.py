@@ -423,13 +423,15 @@ class JoinPlanning:
         columns, an IN list, or a range on its first column), or None."""
         from ..exec import index as index_ops
         table = lv.base_table
-        if not table.indexes or not terms:
+        pk = index_ops.primary_key_index(table)[0]
+        if not (table.indexes or pk is not None) or not terms:
             return None
         found = self._index_column_terms(k, lv, levels, scope, comp, terms)
         if not found:
             return None
         best = None
-        for idx in table.indexes:
+        # A WITHOUT ROWID table's PRIMARY KEY is searched in the table's own b-tree.
+        for idx in table.indexes + ([pk] if pk is not None else []):
             if idx.where is not None:
                 continue
             cols = []
@@ -466,7 +468,14 @@ class JoinPlanning:
             return None
         _score, idx, (kind, probes) = best
         keys = index_ops.IndexKeys(self.db, table, idx)
-        return op.IndexLookup(self.db.pager_for(idx), idx.root, keys.compare, self.db.row_lookup(table), kind, probes)
+        if idx is pk:
+            fmt = self.db.row_format(table)
+            return op.IndexLookup(self.db.pager_for(table), table.root, keys.compare, keys.handle,
+                                  fmt.entry_row(), kind, probes)
+        lookup = self.db.row_lookup(table)
+        handle = keys.handle
+        return op.IndexLookup(self.db.pager_for(idx), idx.root, keys.compare, handle,
+                              lambda entry: lookup(handle(entry)), kind, probes)
 
     def _rowid_term(self, t, src, lo, hi, scope, comp, k, levels):
         if not (isinstance(t, ast.Binary) and t.op == "=") or _has_subquery(t):

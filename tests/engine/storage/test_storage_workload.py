@@ -1,7 +1,7 @@
 """Randomized workload (issue 4 acceptance): a seeded sequence of
 transactions over tables and indexes of many shapes (rowid and INTEGER
-PRIMARY KEY tables, unique and multi-column indexes), inserts, updates and
-deletes of rows from empty to a megabyte, DROP, ROLLBACK and VACUUM, run on
+PRIMARY KEY tables, WITHOUT ROWID tables, unique and multi-column
+indexes), inserts, updates and deletes of rows from empty to a megabyte, DROP, ROLLBACK and VACUUM, run on
 the engine (through its DB-API) and on sqlite3 with the same statements, in
 both journal modes, on plain files and on auto_vacuum FULL and INCREMENTAL
 files (with PRAGMA incremental_vacuum steps, in and out of transactions, and
@@ -63,6 +63,11 @@ def _value_expr(rng: random.Random, big: float = 1.0) -> str:
     return f"zeroblob({n})"
 
 
+def _key(info) -> str:
+    """The column that names a row: k in a WITHOUT ROWID table, else the rowid."""
+    return "k" if info["wr"] else "rowid"
+
+
 class Model:
     """The workload's idea of the schema, to generate valid statements."""
 
@@ -79,10 +84,16 @@ class Model:
         ncols = rng.randint(1, 6)
         cols = [f"c{i}" for i in range(ncols)]
         types = [rng.choice(["", "INTEGER", "TEXT", "BLOB", "REAL", "NUMERIC"]) for _ in cols]
-        ipk = rng.random() < 0.4
-        defs = (["id INTEGER PRIMARY KEY"] if ipk else []) + [f"{c} {t}".strip() for c, t in zip(cols, types)]
-        stmts = [f"CREATE TABLE {name}({', '.join(defs)})"]
-        info = {"cols": cols, "ipk": ipk, "indexes": []}
+        kind = rng.random()
+        ipk = kind < 0.3
+        # A WITHOUT ROWID table: an index b-tree keyed by k, its rows of any size.
+        wr = 0.3 <= kind < 0.55
+        defs = (["id INTEGER PRIMARY KEY"] if ipk else []) + (["k INTEGER NOT NULL"] if wr else []) \
+            + [f"{c} {t}".strip() for c, t in zip(cols, types)]
+        if wr:
+            defs.append(f"PRIMARY KEY(k{rng.choice(['', ' DESC'])})")
+        stmts = [f"CREATE TABLE {name}({', '.join(defs)}){' WITHOUT ROWID' if wr else ''}"]
+        info = {"cols": cols, "ipk": ipk, "wr": wr, "indexes": []}
         self.tables[name] = info
         for _ in range(rng.randint(0, 3)):
             stmts.append(self.create_index(name, unique_ok=True))
@@ -112,6 +123,9 @@ class Model:
             if info["ipk"] and rng.random() < 0.5:
                 cols.insert(0, "id")
                 vals.insert(0, str(rng.randint(1, 300)))
+            if info["wr"]:
+                cols.insert(0, "k")
+                vals.insert(0, str(rng.randint(1, 300)))
             out.append(f"INSERT OR REPLACE INTO {table}({', '.join(cols)}) VALUES ({', '.join(vals)})")
         return out
 
@@ -125,12 +139,12 @@ class Model:
         # (an executor difference, not a storage one): IGNORE instead.
         conflict = "IGNORE" if set(info["indexes"]) & info.get("unique", set()) else "REPLACE"
         return (f"UPDATE OR {conflict} {table} SET {col} = {_value_expr(rng)} "
-                f"WHERE rowid % {m} = {rng.randint(0, m - 1)}")
+                f"WHERE {_key(info)} % {m} = {rng.randint(0, m - 1)}")
 
     def delete(self, table) -> str:
         rng = self.rng
         m = rng.randint(2, 6)
-        return f"DELETE FROM {table} WHERE rowid % {m} = {rng.randint(0, m - 1)}"
+        return f"DELETE FROM {table} WHERE {_key(self.tables[table])} % {m} = {rng.randint(0, m - 1)}"
 
     def incremental(self) -> str:
         n = self.rng.choice([None, 1, 3, 20, 200, 0, -1])
@@ -145,7 +159,7 @@ class Model:
         # PRIMARY KEY nor an index new rowids; the engine's VACUUM statement
         # does not yet (engine.storage.vacuum's ``renumber`` is not wired),
         # so VACUUM comes only when no table is of that kind.
-        stable = all(t["ipk"] or t["indexes"] for t in self.tables.values())
+        stable = all(t["ipk"] or t["wr"] or t["indexes"] for t in self.tables.values())
         if stable and rng.random() < 0.08:
             return ["VACUUM"]
         if self.auto_vacuum and rng.random() < 0.03 and stable:
@@ -193,9 +207,10 @@ _CELL = ("CASE typeof({c}) WHEN 'text' THEN 't' || length({c}) || quote(substr({
 def _dump_sql(model: Model) -> list[str]:
     out = []
     for name in sorted(model.tables):
-        cols = ["rowid"] + model.tables[name]["cols"]
+        key = _key(model.tables[name])
+        cols = [key] + model.tables[name]["cols"]
         out.append(f"SELECT '{name}', " + ", ".join(_CELL.format(c=c) for c in cols)
-                   + f" FROM {name} ORDER BY rowid")
+                   + f" FROM {name} ORDER BY {key}")
     return out
 
 
