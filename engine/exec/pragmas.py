@@ -112,9 +112,8 @@ def run(db, name: str, arg) -> tuple[list | None, list]:
     if name == "encoding":
         return [name], [("UTF-8",)]
     if name in ("integrity_check", "quick_check"):
-        from ..storage.integrity import check_integrity
-        roots = [1] + [t.root for t in db.tables.values()] + [i.root for i in db.indexes.values()]
-        problems = check_integrity(pager, roots)
+        from .integrity import integrity_check
+        problems = integrity_check(db, arg, quick=name == "quick_check")
         return [name], [(p,) for p in problems] or [("ok",)]
     return None, []     # unknown pragmas are ignored, as SQLite does
 

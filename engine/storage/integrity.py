@@ -347,12 +347,15 @@ class _Checker:
             self.error(f"{prefix}overflow list length is {found} but should be {expected}")
 
 
-def check_integrity(pager, roots, *, max_errors: int = MAX_ERRORS) -> list[str]:
+def check_integrity(pager, roots, *, max_errors: int = MAX_ERRORS, partial: bool = False) -> list[str]:
     """Check the file's page accounting and the b-trees rooted at ``roots``.
 
     ``roots`` holds root page numbers, or ``(root, compare)`` pairs to also
     check index key order with ``compare``.  Page 1 (sqlite_schema) is
     always checked.  Returns SQLite-style messages; empty means ok.
+    ``partial``: only the trees of ``roots`` are checked, without the
+    freelist and the accounting of every page (sqlite3's check of one
+    table).
     """
     started = False
     if not pager.in_read:
@@ -363,10 +366,11 @@ def check_integrity(pager, roots, *, max_errors: int = MAX_ERRORS) -> list[str]:
             return []
         checker = _Checker(pager, max_errors)
         try:
-            checker.check_freelist()
+            if not partial:
+                checker.check_freelist()
             todo = []
             seen_roots = set()
-            for item in [1, *roots]:
+            for item in ([] if partial else [1]) + list(roots):
                 root, compare = (item if isinstance(item, tuple) else (item, None))
                 if root in seen_roots:
                     continue
@@ -380,7 +384,7 @@ def check_integrity(pager, roots, *, max_errors: int = MAX_ERRORS) -> list[str]:
                     checker.error(f"Tree {root}: {getattr(exc, 'detail', None) or exc}")
             lock_page = pager.lock_byte_page
             maps = map_pages(pager, checker.count) if checker.autovac else ()
-            for pgno in range(1, checker.count + 1):
+            for pgno in range(1, 0 if partial else checker.count + 1):
                 is_map = pgno in maps
                 if not checker.used[pgno] and pgno != lock_page and not is_map:
                     checker.error(f"Page {pgno} is never used")

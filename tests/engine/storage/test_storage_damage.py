@@ -51,6 +51,10 @@ QUERIES = [
     "INSERT INTO t VALUES (5000, 'new', zeroblob(2000))",
     "DELETE FROM t WHERE a % 11 = 0",
     "SELECT count(*) FROM t",
+    "SELECT count(*), sum(n), max(length(v)) FROM w",
+    "SELECT n FROM w WHERE k = 'k77'",
+    "SELECT count(*) FROM w WHERE n BETWEEN 10 AND 50",
+    "UPDATE w SET n = n + 1 WHERE n % 3 = 0",
 ]
 
 
@@ -68,6 +72,10 @@ def images(tmp_path_factory):
         CREATE TABLE u(x);
         INSERT INTO u VALUES (randomblob(5000)), ('small');
         DELETE FROM t WHERE a % 7 = 0;
+        CREATE TABLE w(k TEXT PRIMARY KEY, v, n INT) WITHOUT ROWID;
+        CREATE INDEX wn ON w(n);
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)
+        INSERT INTO w SELECT 'k' || i, printf('%.*c', i * 7 % 1500, 'v'), i % 97 FROM n;
     """)
     wal = d / "wal.db"
     shutil.copy(base, wal)
@@ -159,7 +167,7 @@ def _damaged_images(images, kind, cases):
         t0 = time.monotonic()
         results = _run_engine(d_db, d_wal)
         assert time.monotonic() - t0 < 10, f"case {case} is too slow (a loop?)"
-        if all(isinstance(r, list) for r in results[:4]):
+        if all(isinstance(r, list) for r in results):
             answers += 1
         else:
             errors += 1
