@@ -10,6 +10,7 @@ is reached only through the pager and b-tree modules.
 from __future__ import annotations
 
 import itertools
+import sys
 
 from .errors import SQLError, SQLiteError, corrupt
 from .exec import ddl, dml
@@ -25,6 +26,11 @@ from .storage import btree
 from .storage.pager import Pager
 from .storage.record import decode_record
 from .storage.vfs import MemoryVFS, OSVFS
+
+# sqlite3 lets triggers nest 1000 levels deep (SQLITE_MAX_TRIGGER_DEPTH) and
+# expressions 1000 deep; each level takes a few Python frames.
+if sys.getrecursionlimit() < 6000:
+    sys.setrecursionlimit(6000)
 
 _memory_ids = itertools.count(1)
 _shared_memory_vfs = MemoryVFS()

@@ -80,6 +80,11 @@ def fire(db, rt, target, timing: str, event: str, old=None, new=None, columns=No
         try:
             if not _run_program(db, rt, target, trig.stmt, old, new):
                 return False
+        except RecursionError:
+            # Python's stack ends before sqlite3's 1000 levels only in a
+            # process that lowered the recursion limit (engine/database.py
+            # raises it).
+            raise SQLError("too many levels of trigger recursion") from None
         finally:
             firing.pop()
             db.changes, db.last_insert_rowid, db.__dict__["_trigger_conflict"] = saved
