@@ -110,14 +110,18 @@ class RowWriter:
             if c.generated is None:
                 row[i + 1] = apply_affinity(row[i + 1], c.affinity)
         if self.generated:
+            # sqlite3 checks a STRICT row's stored types before it computes
+            # generated columns, so ahead of NOT NULL and CHECK.
+            self.type_check(row)
             settle_generated(row, self.generated, table.columns)
 
     def type_check(self, row, generated: bool = False) -> None:
         """A STRICT table's column types (stricttables.html).  sqlite3 checks
         before BEFORE triggers when there are any, and after NOT NULL: before
-        the CHECK constraints when there are any (STORED generated columns
-        included, ``generated``), else after the rowid's uniqueness and
-        before the indexes' (generated columns left out)."""
+        the CHECK constraints when there are any, else after the rowid's
+        uniqueness and before the indexes', with STORED generated columns
+        (``generated``); without CHECKs or indexes, as the row is stored,
+        generated columns left out."""
         table = self.table
         if not table.strict:
             return
@@ -182,23 +186,29 @@ class RowWriter:
             return False
         if self.table.without_rowid:
             row[0] = self.format.handle_of(row)
-        snapshot = tuple(row)
-        new_keys = {}
-        for keys in self.keys:
-            new_keys[id(keys)] = keys.key(snapshot) if keys.applies(snapshot) else None
+        new_keys = None
+        # sqlite3 checks a STRICT row's types as it reaches the indexes,
+        # STORED generated columns included, before it computes any index
+        # key; a table without indexes is checked as the row is stored,
+        # generated columns left out.
         typed = bool(self.checks)
         for keys in self._check_order(upsert):
             if keys is _ROWID:
                 outcome = self._check_rowid(row, old_rowid, upsert)
             else:
                 if not typed:
-                    self.type_check(row)
+                    self.type_check(row, generated=True)
                     typed = True
+                if new_keys is None:
+                    new_keys = self._index_keys(row)
                 outcome = self._check_unique(keys, new_keys[id(keys)], old_rowid, upsert)
             if outcome is False:
                 return False
         if not typed:
-            self.type_check(row)
+            self.type_check(row, generated=bool(self.keys))
+        if new_keys is None:
+            new_keys = self._index_keys(row)
+        snapshot = tuple(row)
         if old_rowid is not None:
             old = self.lookup(old_rowid)
             if old is not None:
@@ -211,6 +221,11 @@ class RowWriter:
             if k is not None and keys.idx.root:
                 btree.IndexCursor(db.pager_for(keys.idx), keys.idx.root, keys.compare).insert(k)
         return True
+
+    def _index_keys(self, row) -> dict:
+        """Each index's key of ``row`` (None where a partial index leaves it out)."""
+        snapshot = tuple(row)
+        return {id(keys): keys.key(snapshot) if keys.applies(snapshot) else None for keys in self.keys}
 
     def _check_order(self, upsert) -> list:
         """The order sqlite3 checks uniqueness in: the rowid first (last when
