@@ -11,6 +11,7 @@ program when the statement runs inside one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from operator import itemgetter
 
 from ..errors import ConstraintError, MismatchError, SQLError
@@ -24,7 +25,7 @@ from .expr import ExprCompiler, Runtime
 from .index import key_collations
 from .rowwriter import Conflict, RowWriter, as_rowid, bump_sequence, new_rowid
 from .triggers import fire, has_triggers, triggers_for
-from .values import REAL, collation_key_function, truth
+from .values import INTEGER, NUMERIC, REAL, affinity_of_type, collation_key_function, truth
 
 
 def _outcome(columns=None, rows=()):
@@ -106,15 +107,24 @@ class Returning:
     value comes out as an integer where the statement computed the row
     (INSERT, UPDATE, UPSERT; for DELETE only a VIRTUAL generated column's;
     also through unary ``+``), and when the table's first column has REAL
-    affinity every bare column's integer comes out as a real."""
+    affinity every bare column's integer comes out as a real.
+
+    Every column here also takes the first column's affinity and collation
+    in comparisons, and its NOT NULL (see :func:`_returning_quirks`); a
+    column on the left of BETWEEN has neither affinity nor collation."""
 
     def __init__(self, planner: Planner, target, items, outer, deleting: bool = False):
         source = table_source(target)
-        if target.columns:
+        first = target.columns[0] if target.columns else None
+        if first is not None:
             # sqlite3 3.40 compares every column here, the rowid too, under
-            # the affinity of the table's first column.
+            # the affinity and collation of the table's first column.
             for info in source.columns:
-                info.affinity = target.columns[0].affinity
+                info.affinity = first.affinity
+                info.collation = first.collation
+        if first is not None:
+            items = [rc if isinstance(rc, ast.Star) else replace(rc, expr=_returning_quirks(rc.expr, target))
+                     for rc in items]
         scope = Scope([source], parent=outer)
         comp = planner.compiler(scope)
         self.names = []
@@ -135,6 +145,8 @@ class Returning:
                 bare, column = _bare_column(rc.expr, target)
                 if bare is not None:
                     fn = _returned_column(fn, target, column, deleting, real_first and bare)
+                elif _hands_on(rc.expr):
+                    fn = _passed_through(fn, target, deleting)
                 self.fns.append(fn)
         self.rows: list = []
 
@@ -143,6 +155,53 @@ class Returning:
 
     def outcome(self):
         return _outcome(self.names, self.rows)
+
+
+def _returning_quirks(e, target):
+    """``e`` as sqlite3 3.40 evaluates it in RETURNING (subqueries are left
+    as they are):
+
+    * a plain column on the left of BETWEEN has no affinity or collation;
+    * when the table's first column is NOT NULL every column is taken to
+      be NOT NULL: ``c IS NULL`` is 0, ``c IS NOT NULL`` is 1, and an IN
+      list made of such columns and non-NULL constants ignores the NULLs
+      of its columns (a non-NULL left operand gives 0 or 1)."""
+    if not hasattr(e, "__dataclass_fields__") or isinstance(e, (ast.Select, ast.Subquery, ast.Exists, ast.InSelect)):
+        return e
+    not_null = target.columns[0].not_null
+
+    def column(x):
+        return isinstance(x, ast.Column) and _bare_column(x, target)[0] is True
+
+    if not_null and isinstance(e, ast.Binary) and e.op in ("IS", "IS NOT") and isinstance(e.right, ast.Literal) \
+            and e.right.value is None and column(e.left):
+        return ast.Literal(0 if e.op == "IS" else 1)
+    changes = {}
+    for f in e.__dataclass_fields__:
+        v = getattr(e, f)
+        if hasattr(v, "__dataclass_fields__"):
+            new = _returning_quirks(v, target)
+        elif isinstance(v, tuple):
+            new = tuple(_returning_quirks(x, target) for x in v)
+        else:
+            continue
+        if new != v:
+            changes[f] = new
+    if changes:
+        e = replace(e, **changes)
+    if isinstance(e, ast.Between) and column(e.expr):
+        return replace(e, expr=ast.FunctionCall("likely", (e.expr,)))
+    if not_null and isinstance(e, ast.InList) and e.items and any(column(x) for x in e.items) \
+            and all(column(x) or _constant_not_null(x) for x in e.items):
+        decided = ast.FunctionCall("coalesce", (e, ast.Literal(1 if e.negated else 0)))
+        return ast.Case(None, ((ast.Binary("IS", e.expr, ast.Literal(None)), ast.Literal(None)),), decided)
+    return e
+
+
+def _constant_not_null(e) -> bool:
+    while isinstance(e, ast.Unary) and e.op in ("+", "-"):
+        e = e.operand
+    return isinstance(e, ast.Literal) and e.value is not None
 
 
 def _bare_column(expr, target):
@@ -183,6 +242,47 @@ def _returned_column(fn, target, column, deleting: bool, realify: bool):
             v = int(v)
         if realify and type(v) is int:
             v = float(v)
+        return v
+    return value
+
+
+_HANDING_ON = frozenset(("unlikely", "likely", "likelihood", "coalesce", "ifnull", "nullif", "iif", "max", "min"))
+
+
+def _hands_on(e) -> bool:
+    """Whether ``e`` may give one of its operands' values unchanged, as
+    sqlite3 copies them (a function that returns an argument, CASE, CAST to
+    a numeric type, unary plus), down to a column."""
+    if isinstance(e, ast.Column):
+        return True
+    if isinstance(e, (ast.Collate, ast.Cast)):
+        if isinstance(e, ast.Cast) and affinity_of_type(e.type_name) not in (NUMERIC, INTEGER):
+            return False
+        return _hands_on(e.expr)
+    if isinstance(e, ast.Unary) and e.op == "+":
+        return _hands_on(e.operand)
+    if isinstance(e, ast.FunctionCall) and e.over is None and e.name.lower() in _HANDING_ON:
+        return any(_hands_on(a) for a in e.args)
+    if isinstance(e, ast.Case):
+        return any(_hands_on(t) for _w, t in e.whens) or (e.else_ is not None and _hands_on(e.else_))
+    return False
+
+
+def _passed_through(fn, target, deleting: bool):
+    """An expression that hands on a REAL column's integral value unchanged
+    (unlikely(), coalesce(), CASE, max(), CAST AS NUMERIC, ...) gives it as
+    an integer too: sqlite3 3.40 copies the column's integer-flagged-real
+    value.  The value is recognised as the row's own object."""
+    slots = [i + 1 for i, c in enumerate(target.columns) if c.affinity == REAL
+             and (not deleting or (c.generated is not None and not c.generated_stored))]
+    if not slots:
+        return fn
+
+    def value(row):
+        v = fn(row)
+        if type(v) is float and v.is_integer() and -2**47 <= v < 2**47 \
+                and any(v is row[s] for s in slots):
+            return int(v)
         return v
     return value
 
