@@ -52,7 +52,8 @@ def _target(db, name: str, schema: str | None, event: str):
         if triggers_for(db, view.name, "INSTEAD OF", event):
             return view
         raise SQLError(f"cannot modify {name} because it is a view")
-    raise SQLError(f"no such table: {name}")
+    schema = schema or db.__dict__.get("_trigger_schema")     # inside a trigger's program
+    raise SQLError(f"no such table: {schema + '.' if schema else ''}{name}")
 
 
 def _fire_before(db, rt, writer, event: str, old, row, columns, conflict) -> bool:

@@ -898,7 +898,8 @@ def _children(e):
     if isinstance(e, ast.Binary):
         return (e.left, e.right)
     if isinstance(e, ast.Like):
-        return tuple(x for x in (e.expr, e.pattern, e.escape) if x is not None)
+        # sqlite3 calls like(pattern, x[, escape]): the pattern comes first.
+        return tuple(x for x in (e.pattern, e.expr, e.escape) if x is not None)
     if isinstance(e, ast.Between):
         return (e.expr, e.low, e.high)
     if isinstance(e, ast.InList):
@@ -920,7 +921,8 @@ def _children(e):
 
 
 def walk(e):
-    """Every expression node under ``e`` (not entering subqueries)."""
+    """Every expression node under ``e`` (not entering subqueries), in the
+    order sqlite3 resolves names: a node, then its operands left to right."""
     stack = [e]
     while stack:
         n = stack.pop()
@@ -930,8 +932,8 @@ def walk(e):
         elif isinstance(n, ast.Cast):
             stack.append(n.expr)
         elif isinstance(n, ast.FunctionCall):
-            stack.extend(n.args)
             if n.filter is not None:
                 stack.append(n.filter)
+            stack.extend(reversed(n.args))
         else:
-            stack.extend(_children(n))
+            stack.extend(reversed(_children(n)))

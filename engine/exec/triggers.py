@@ -75,8 +75,11 @@ def fire(db, rt, target, timing: str, event: str, old=None, new=None, columns=No
         if len(firing) >= MAX_TRIGGER_DEPTH:
             raise SQLError("too many levels of trigger recursion")
         firing.append(key)
-        saved = (db.changes, db.last_insert_rowid, db.__dict__.get("_trigger_conflict"))
+        saved = (db.changes, db.last_insert_rowid, db.__dict__.get("_trigger_conflict"),
+                 db.__dict__.get("_trigger_schema"))
         db.__dict__["_trigger_conflict"] = conflict
+        # sqlite3 qualifies the names of a trigger's program with its schema.
+        db.__dict__["_trigger_schema"] = None if trig.temp else "main"
         try:
             if not _run_program(db, rt, target, trig.stmt, old, new):
                 return False
@@ -87,7 +90,8 @@ def fire(db, rt, target, timing: str, event: str, old=None, new=None, columns=No
             raise SQLError("too many levels of trigger recursion") from None
         finally:
             firing.pop()
-            db.changes, db.last_insert_rowid, db.__dict__["_trigger_conflict"] = saved
+            (db.changes, db.last_insert_rowid, db.__dict__["_trigger_conflict"],
+             db.__dict__["_trigger_schema"]) = saved
     return True
 
 

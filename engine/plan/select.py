@@ -101,8 +101,10 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         merging both sides in order (multiSelectOrderBy); then EXCEPT and
         INTERSECT never read the right side when the left one is empty (its
         errors do not happen)."""
-        left = self._plan_body(body.left, outer, merge)
+        # sqlite3 resolves a compound's SELECTs from the last to the first,
+        # so the right operand's errors come first.
         right = self._plan_body(body.right, outer)
+        left = self._plan_body(body.left, outer, merge)
         if len(left.columns) != len(right.columns):
             raise SQLError(f"SELECTs to the left and right of {body.op} do not have the same number of result columns")
         # Each column compares under the left operand's collation, else the right's.

@@ -56,8 +56,9 @@ class SourcePlanning:
                 return self._table_function(ast.TableRef(item.name, item.schema, item.alias, args=()),
                                             scope or Scope(parent=outer))
             if obj is None:
-                # Inside a view sqlite3 names the schema the view lives in.
-                schema = item.schema or ("main" if self.views_open else None)
+                # Inside a view or a trigger sqlite3 names the schema the
+                # view or trigger lives in.
+                schema = item.schema or ("main" if self.views_open else self.db.__dict__.get("_trigger_schema"))
                 shown = f"{schema}.{item.name}" if schema else item.name
                 raise SQLError(f"no such table: {shown}")
             if hasattr(obj, "select"):  # a view
