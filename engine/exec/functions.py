@@ -19,6 +19,7 @@ from .json1 import JSON_SCALARS
 from .mathfuncs import MATH_FUNCTIONS
 from .printf import sql_printf
 from .realfmt import sqlite_format
+from .ops import c_string
 from .values import (
     INT64_MIN, compare as cmp_any, real_to_text, text_prefix_number, text_to_numeric, to_blob, to_int,
     to_real, to_text, typeof,
@@ -96,7 +97,7 @@ def _substr(x, start, length=_MISSING):
     if x is None or start is None or length is None:
         return None
     is_blob = isinstance(x, (bytes, bytearray))
-    s = bytes(x) if is_blob else to_text(x)
+    s = bytes(x) if is_blob else c_string(to_text(x))
     if is_blob and not s:
         return None
     n = len(s)
@@ -184,7 +185,7 @@ def _quote(x):
         return text
     if isinstance(x, (bytes, bytearray)):
         return "X'" + bytes(x).hex().upper() + "'"
-    return "'" + x.replace("'", "''") + "'"
+    return "'" + c_string(x).replace("'", "''") + "'"
 
 
 def _round(x, digits=0):

@@ -46,7 +46,9 @@ class RowidSeek:
         if k is None:
             return ()
         if not isinstance(k, int):
-            if isinstance(k, float) and k.is_integer():
+            # A real names a rowid when it converts exactly and lies strictly
+            # inside the 64-bit range (sqlite3VdbeIntegerAffinity).
+            if isinstance(k, float) and k.is_integer() and -2**63 < k < 2**63:
                 k = int(k)
             else:
                 return ()

@@ -275,16 +275,23 @@ def like(value, pattern, escape=None, case_sensitive=False):
     if value is None or pattern is None:
         return None
     if escape is not None:
-        esc = to_text(escape)
+        esc = c_string(to_text(escape))
         if len(esc) != 1:
             raise SQLError("ESCAPE expression must be a single character")
     else:
         esc = None
-    rx = _like_regex(to_text(pattern), esc, not case_sensitive)
+    rx = _like_regex(c_string(to_text(pattern)), esc, not case_sensitive)
     if rx is None:
         return 0
-    v = to_text(value)
+    v = c_string(to_text(value))
     return 1 if rx.fullmatch(v if case_sensitive else _ascii_lower(v)) else 0
+
+
+def c_string(text: str) -> str:
+    """Text as the C functions of sqlite3 read it: up to its first NUL
+    (LIKE, GLOB, quote() and substr() see no further)."""
+    cut = text.find("\0")
+    return text if cut < 0 else text[:cut]
 
 
 @functools.lru_cache(maxsize=512)
@@ -338,10 +345,10 @@ def glob(value, pattern):
         return 0
     if value is None or pattern is None:
         return None
-    rx = _glob_regex(to_text(pattern))
+    rx = _glob_regex(c_string(to_text(pattern)))
     if rx is None:
         return 0
-    return 1 if rx.fullmatch(to_text(value)) else 0
+    return 1 if rx.fullmatch(c_string(to_text(value))) else 0
 
 
 BINARY_ARITH = {

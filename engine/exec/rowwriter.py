@@ -346,7 +346,8 @@ def as_rowid(v):
     v = apply_affinity(v, INTEGER)
     if isinstance(v, int):
         return v
-    if isinstance(v, float) and v.is_integer() and -2**63 <= v < 2**63:
+    # The ends of the range stay reals, as in sqlite3VdbeIntegerAffinity.
+    if isinstance(v, float) and v.is_integer() and -2**63 < v < 2**63:
         return int(v)
     raise MismatchError("datatype mismatch")
 
