@@ -167,6 +167,8 @@ def _returning_quirks(e, target):
       be NOT NULL: ``c IS NULL`` is 0, ``c IS NOT NULL`` is 1, and an IN
       list made of such columns and non-NULL constants ignores the NULLs
       of its columns (a non-NULL left operand gives 0 or 1)."""
+    if isinstance(e, tuple):          # CASE's (WHEN, THEN) pairs
+        return tuple(_returning_quirks(x, target) for x in e)
     if not hasattr(e, "__dataclass_fields__") or isinstance(e, (ast.Select, ast.Subquery, ast.Exists, ast.InSelect)):
         return e
     not_null = target.columns[0].not_null
@@ -377,8 +379,16 @@ def _source_rows(planner: Planner, stmt: ast.Insert, outer, rt):
             return width, iter([[f(()) for f in r] for r in fns])
         return width, ([f(()) for f in r] for r in fns)
     plan = planner.plan_select(src, outer)
-    # Read everything first: INSERT INTO t SELECT ... FROM t sees t as it was.
-    return len(plan.columns), iter(list(plan.rows()))
+    db = planner.db
+    if any(isinstance(n, ast.TableRef) and (n.name.lower() == stmt.table.lower() or n.name.lower() in db.views)
+           for n in ast.subtree(src)) or has_triggers(db, stmt.table) or foreign_keys.enabled(db):
+        # Read everything first: INSERT INTO t SELECT ... FROM t sees t as it
+        # was (sqlite3 uses a temporary table), and nothing the inserts
+        # set off can change a table being read.
+        return len(plan.columns), iter(list(plan.rows()))
+    # Otherwise each row is inserted as it is read, as sqlite3 does: the
+    # SELECT sees last_insert_rowid() and changes() move on.
+    return len(plan.columns), plan.rows()
 
 
 def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
@@ -407,6 +417,7 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
     fk_on = foreign_keys.enabled(db)
     alias = table.rowid_alias
     count = 0
+    last_rowid = None
     try:
         for values in source:
             row = [None] * (ncols + 1)
@@ -453,8 +464,14 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
             count += 1
             if fk_on:
                 foreign_keys.child_written(db, table, row)
-            if not table.without_rowid:
+            if table.without_rowid:
+                pass
+            elif returning is None:
                 db.last_insert_rowid = row[0]
+            else:
+                # With RETURNING sqlite3 3.40 sets last_insert_rowid() only
+                # when the statement ends: its own rows still see the old one.
+                last_rowid = row[0]
             if table.autoincrement:
                 bump_sequence(db, table, row[0])
             if triggered:
@@ -464,6 +481,8 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
     except Exception as exc:
         _statement_failed(db, count, exc, outer is None)
         raise
+    if last_rowid is not None:
+        db.last_insert_rowid = last_rowid
     return _statement_done(db, count, returning, outer)
 
 

@@ -157,9 +157,10 @@ def _replace(x, old, new):
         return None
     s = to_text(x)
     o = to_text(old)
-    if o == "":
+    if o == "" or o[0] == "\0":
         # sqlite3 hands back its first argument (read as text only if a
-        # blob) before it looks at the replacement, NULL or not.
+        # blob) before it looks at the replacement, NULL or not; it tests
+        # the pattern's first byte, so one starting with NUL counts as empty.
         return s if isinstance(x, (bytes, bytearray)) else x
     if new is None:
         return None

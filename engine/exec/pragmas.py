@@ -181,7 +181,7 @@ def _index_list(db, arg):
 
 
 def _index_columns(db, arg, extended):
-    from .index import _column_of, key_collations, primary_key_index
+    from .index import key_collations, primary_key_index
     idx = db.indexes.get(str(arg).lower())
     if idx is None:
         # The PRIMARY KEY of a WITHOUT ROWID table has no schema row.
@@ -219,13 +219,14 @@ def _index_columns(db, arg, extended):
             extra = [(i, c.name, 0, "BINARY") for i, c in enumerate(table.columns)
                      if i not in used]
         else:
+            # The key columns the index does not hold with the same collation.
+            from .index import IndexKeys, _plain_column
             pk_colls = key_collations(table, pk)
+            at = IndexKeys(db, table, idx).handle_at
             extra = []
             for k, ic in enumerate(pk.columns):
-                e = _column_of(ic)
-                i = table.column_index(e.name) if isinstance(e, ast.Column) else None
-                if i is not None and i not in used:
-                    used.add(i)
+                if at[k] >= len(idx.columns):
+                    i = _plain_column(table, ic)
                     extra.append((i, table.columns[i].name, 1 if ic.desc else 0, pk_colls[k] or "BINARY"))
         for cid, cname, desc, coll in extra:
             rows.append((len(rows), cid, cname, desc, coll, 0))
