@@ -152,18 +152,27 @@ class RowWriter:
     def check_row(self, row: list) -> bool:
         """NOT NULL and CHECK; False means skip the row (IGNORE)."""
         table = self.table
-        for i, c in enumerate(table.columns):
-            if c.not_null and row[i + 1] is None and i != table.rowid_alias:
-                mode = self.mode(c.not_null_conflict)
-                if mode == "IGNORE":
-                    return False
-                if mode == "REPLACE" and c.default is not None:
-                    row[i + 1] = apply_affinity(self.default(i), c.affinity)
-                    if row[i + 1] is not None:
-                        continue
-                    mode = "ABORT"   # a NULL default cannot replace a NULL
-                raise constraint_error(f"NOT NULL constraint failed: {table.name}.{c.name}",
-                                       SQLITE_CONSTRAINT_NOTNULL, mode)
+        # sqlite3 checks the generated columns after all the others, having
+        # computed them again when a REPLACE put a DEFAULT in.
+        replaced = False
+        for generated in (False, True):
+            if generated and replaced and self.generated:
+                settle_generated(row, self.generated, table.columns)
+            for i, c in enumerate(table.columns):
+                if (c.generated is not None) != generated:
+                    continue
+                if c.not_null and row[i + 1] is None and i != table.rowid_alias:
+                    mode = self.mode(c.not_null_conflict)
+                    if mode == "IGNORE":
+                        return False
+                    if mode == "REPLACE" and c.default is not None:
+                        row[i + 1] = apply_affinity(self.default(i), c.affinity)
+                        if row[i + 1] is not None:
+                            replaced = True
+                            continue
+                        mode = "ABORT"   # a NULL default cannot replace a NULL
+                    raise constraint_error(f"NOT NULL constraint failed: {table.name}.{c.name}",
+                                           SQLITE_CONSTRAINT_NOTNULL, mode)
         if self.checks:
             self.type_check(row, generated=True)
             snapshot = tuple(row)
