@@ -526,6 +526,8 @@ class Database:
             self._savepoints.append((stmt.name, self._savepoint()))
         elif isinstance(stmt, ast.Release):
             i = self._find_savepoint(stmt.name)
+            if i == 0 and self._txn_by_savepoint:
+                fk.commit_check(self)       # this RELEASE commits: deferred keys are due
             name, depth = self._savepoints[i]
             del self._savepoints[i:]
             self._release(depth)
