@@ -18,6 +18,7 @@ from ..sql.parser import parse
 from ..sql.tokenizer import KEYWORDS, dequote, tokenize
 from ..storage import btree
 from ..storage.record import decode_record, encode_record
+from .rename import Catalog, Resolver, Tab, edit, parse_with_spans
 
 
 def _outcome():
@@ -80,7 +81,7 @@ def alter(db, stmt: ast.AlterTable, rt):
     if isinstance(action, ast.RenameTable):
         _rename_table(db, table, action.new_name)
     elif isinstance(action, ast.RenameColumn):
-        _rename_column(db, table, action.old_name, action.new_name)
+        _rename_column(db, table, action)
     elif isinstance(action, ast.AddColumn):
         _add_column(db, table, action, rt)
     else:
@@ -120,23 +121,106 @@ def _rename_table(db, table, new: str) -> None:
                 db.write_table_row(seq, row[0], (new, row[2]))
 
 
-def _rename_column(db, table, old: str, new: str) -> None:
+def _rename_column(db, table, action: ast.RenameColumn) -> None:
+    """Every object of the schema is resolved (rename.py) and exactly the
+    tokens naming the column are rewritten; double-quoted strings become
+    single-quoted ones.  Then the rewritten schema is checked as sqlite3
+    checks it ("error in view v after rename: ...") before anything is
+    written."""
+    old, new = action.old_name, action.new_name
     i = table.column_index(old)
     if i is None:
         raise SQLError(f"no such column: \"{old}\"")
-    if table.column_index(new) not in (None, i):
-        raise SQLError(f"error in table {table.name} after rename: duplicate column name: {new}")
-    replacement = _quote(new)
-    for rowid, rec in _schema_rows(db, table):
-        kind, _name, tbl_name, _root, sql = rec[:5]
-        if sql is None:
+    catalog = _catalog(db)
+    home = "temp" if table.temp else "main"
+    target = _fold(table.name)
+    changes = []          # (schema, pager, rowid, rec, new sql)
+    for schema, pager in _schemas(db):
+        if home == "temp" and schema == "main":
             continue
-        related = _fold(tbl_name or "") == _fold(table.name)
-        if not related and kind in ("view", "trigger"):
-            related = any(_fold(dequote(t.text)) == _fold(table.name) for t in tokenize(sql) if t.kind == "ID")
-        if related:
-            rec[4] = _rewrite(sql, old, replacement, after_dot=True)
-            _save(db, table, rowid, rec)
+        for rowid, rec in _rows(pager):
+            kind, name, _tbl, _root, sql = rec[:5]
+            if sql is None or _fold(name or "").startswith("sqlite_") or _fold(sql[:14]) == "create virtual":
+                changes.append((schema, pager, rowid, rec, sql))
+                continue
+            renames = schema == home or kind in ("view", "trigger")
+            new_sql = _rename_in(catalog, schema, target if renames else None, action, i, rec, sql)
+            if home == "temp" and kind in ("view", "trigger"):
+                # sqlite3 also runs its pass over TEMP views and triggers
+                # (meant for those on main tables) on the text just rewritten.
+                new_sql = _rename_in(catalog, schema, target, action, i, rec, new_sql)
+            changes.append((schema, pager, rowid, rec, new_sql))
+    other = next((j for j, c in enumerate(table.columns) if j != i and _fold(c.name) == _fold(new)), None)
+    if other is not None:
+        dup = table.columns[other].name if other > i else new
+        raise SQLError(f"error in table {table.name} after rename: duplicate column name: {dup}")
+    _check_after(changes)
+    touched = set()
+    for schema, pager, rowid, rec, new_sql in changes:
+        if new_sql != rec[4]:
+            rec[4] = new_sql
+            btree.TableCursor(pager, 1).insert(rowid, encode_record(tuple(rec)))
+            touched.add(schema)
+    if "temp" in touched and not table.temp:
+        db.bump_schema(True)
+
+
+def _rename_in(catalog, schema, target, action, i, rec, sql) -> str:
+    """One object's text with the column renamed (and its double-quoted
+    strings single-quoted)."""
+    resolver = Resolver(catalog, schema, target, i, action.old_name)
+    try:
+        stmt, spans = parse_with_spans(sql)
+        resolver.resolve(stmt, spans)
+    except SQLError as exc:
+        raise SQLError(f"error in {rec[0]} {rec[1]}: {exc}") from None
+    return edit(sql, resolver.hits, resolver.dqs, action.new_name, action.new_quoted)
+
+
+def _schemas(db):
+    yield "main", db.pager
+    if db.temp_pager is not None and db.temp_pager.page_count:
+        yield "temp", db.temp_pager
+
+
+def _rows(pager):
+    cur = btree.TableCursor(pager, 1)
+    return [(rowid, list(decode_record(payload))) for rowid, payload in cur.scan()]
+
+
+def _catalog(db) -> Catalog:
+    catalog = Catalog()
+    for t in db.tables.values():
+        catalog.tables[_fold(t.name)] = Tab.of(t)
+    for v in db.views.values():
+        catalog.views[_fold(v.name)] = (v.name, v.sql)
+    return catalog
+
+
+def _check_after(changes) -> None:
+    """sqlite3's renameTestSchema(..., "after rename"): the rewritten schema
+    must parse and its views and triggers must resolve."""
+    catalog = Catalog()
+    parsed = []
+    for schema, _pager, _rowid, rec, sql in changes:
+        kind, name = rec[0], rec[1]
+        if sql is None or _fold(sql[:14]) == "create virtual":
+            continue
+        try:
+            stmt, spans = parse_with_spans(sql)
+            if isinstance(stmt, ast.CreateTable):
+                catalog.tables.setdefault(_fold(stmt.name), Tab.of(table_from_ast(stmt)))
+        except SQLError as exc:
+            raise SQLError(f"error in {kind} {name} after rename: {exc}") from None
+        if isinstance(stmt, ast.CreateView):
+            catalog.views.setdefault(_fold(stmt.name), (stmt.name, sql))
+        parsed.append((schema, kind, name, stmt, spans))
+    for schema, kind, name, stmt, spans in parsed:
+        if kind in ("view", "trigger"):
+            try:
+                Resolver(catalog, schema).resolve(stmt, spans)
+            except SQLError as exc:
+                raise SQLError(f"error in {kind} {name} after rename: {exc}") from None
 
 
 def _add_column(db, table, action: ast.AddColumn, rt) -> None:

@@ -632,6 +632,7 @@ class RenameTable:
 class RenameColumn:
     old_name: str
     new_name: str
+    new_quoted: bool = False     # the new name was written quoted (sqlite3 then quotes it everywhere)
 
 
 @dataclass(frozen=True, slots=True)

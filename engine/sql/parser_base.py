@@ -47,6 +47,11 @@ class ParserBase:
     toks: list[Token]
     pos: int
     tok: Token
+    # When a dict (ALTER TABLE's renames ask for it), the tokens that spelled
+    # each name: ``{id(node): (node, tokens)}`` for Column nodes (name, then
+    # table and schema qualifiers), ColumnDefs and tuples of names; the
+    # SELECT * a parenthesized join is wrapped in is marked with no tokens.
+    spans: dict | None = None
 
     def _init_cursor(self, stream: TokenStream) -> None:
         self.stream = stream
@@ -128,6 +133,12 @@ class ParserBase:
         return h
 
     # -- names ------------------------------------------------------------
+
+    def _mark(self, node, *toks):
+        """Record the tokens of ``node``'s names when ``spans`` is asked for."""
+        if self.spans is not None:
+            self.spans[id(node)] = (node, toks)
+        return node
 
     def _nm(self) -> str:
         """``nm``: an identifier, a string or a join keyword, dequoted."""

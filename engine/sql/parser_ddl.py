@@ -145,6 +145,7 @@ class DDLParser(DMLParser):
 
     def _parse_column_def(self) -> ColumnDef:
         """``columnname carglist``: name, type, column constraints."""
+        name_tok = self.tok
         name = self._nm()
         self._column_name = name
         type_name = self._parse_typetoken()
@@ -152,7 +153,7 @@ class DDLParser(DMLParser):
             type_name = _strip_generated_always(type_name)
             type_name = dequote(type_name) if type_name else None
         constraints = self._parse_carglist()
-        return ColumnDef(name, type_name, constraints)
+        return self._mark(ColumnDef(name, type_name, constraints), name_tok)
 
     def _parse_onconf(self) -> str | None:
         if self.tok.kind == "ON":
@@ -469,10 +470,12 @@ class DDLParser(DMLParser):
         update_columns: tuple = ()
         if event == "UPDATE" and self.tok.kind == "OF":
             self._next()
+            toks = [self.tok]
             names = [self._nm()]
             while self._accept("COMMA"):
+                toks.append(self.tok)
                 names.append(self._nm())
-            update_columns = tuple(names)
+            update_columns = self._mark(tuple(names), *toks)
         self._expect("ON")
         _table_schema, table = self._qualified_name()
         for_each_row = False
@@ -571,7 +574,8 @@ class DDLParser(DMLParser):
                 self._accept("COLUMN")
                 old = self._nm()
                 self._expect("TO")
-                action = RenameColumn(old, self._nm())
+                quoted = self.tok.text[:1] in ('"', "'", "[", "`")
+                action = RenameColumn(old, self._nm(), quoted)
         elif kind == "ADD":
             self._next()
             self._accept("COLUMN")

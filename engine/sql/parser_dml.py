@@ -159,7 +159,8 @@ class DMLParser(SelectParser):
             if vector:
                 names = self._parse_idlist()
             else:
-                names = (self._nm(),)
+                tok = self.tok
+                names = self._mark((self._nm(),), tok)
             self._expect("EQ")
             expr = self._expr_at(extra)[0]
             if vector and type(expr) is not Subquery:

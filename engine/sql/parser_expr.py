@@ -332,7 +332,7 @@ class ExprParser(ParserBase):
             self._next()
             self._touch(1)
             quoted = tok.text[0] == '"'
-            return Column(dequote(tok.text), quoted=quoted), 1
+            return self._mark(Column(dequote(tok.text), quoted=quoted), tok), 1
         if kind == "VARIABLE":
             self._next()
             self._touch(1)
@@ -418,16 +418,19 @@ class ExprParser(ParserBase):
 
     def _qualified_column(self):
         """``nm DOT nm [DOT nm]``."""
+        t1 = self.tok
         first = self._nm()
         self._expect("DOT")
+        t2 = self.tok
         second = self._nm()
         if self.tok.kind == "DOT":
             self._next()
+            t3 = self.tok
             third = self._nm()
             self._touch(5)
-            return Column(third, second, first), self._height(3)
+            return self._mark(Column(third, second, first), t3, t2, t1), self._height(3)
         self._touch(3)
-        return Column(second, first), 2
+        return self._mark(Column(second, first), t2, t1), 2
 
     def _parenthesized(self):
         """``(expr)``, ``(select)`` or a row value ``(expr, expr, ...)``."""

@@ -113,8 +113,10 @@ class SelectParser(ExprParser):
         rejects, a COLLATE or ASC/DESC after a name."""
         self._expect("LP")
         names = []
+        toks = []
         while True:
             tok = self.tok
+            toks.append(tok)
             name = self._nm()
             bad = False
             if self.tok.kind == "COLLATE":
@@ -130,7 +132,7 @@ class SelectParser(ExprParser):
             if not self._accept("COMMA"):
                 break
         self._expect("RP")
-        return tuple(names)
+        return self._mark(tuple(names), *toks)
 
     def _parse_selectnowith(self, with_) -> Select:
         parts = [self._parse_oneselect()]
@@ -427,7 +429,7 @@ class SelectParser(ExprParser):
                 self._expect("RP")
                 alias = self._table_alias()
                 if isinstance(inner, Join):
-                    nested = Select(SelectCore((Star(),), from_=inner))
+                    nested = self._mark(Select(SelectCore((Star(),), from_=inner)))
                     item = SubqueryRef(nested, alias)
                 elif first and alias is None and self.tok.kind not in ("ON", "USING"):
                     item = inner
@@ -471,11 +473,13 @@ class SelectParser(ExprParser):
     def _parse_idlist(self) -> tuple[str, ...]:
         """``(nm, ...)``"""
         self._expect("LP")
+        toks = [self.tok]
         names = [self._nm()]
         while self._accept("COMMA"):
+            toks.append(self.tok)
             names.append(self._nm())
         self._expect("RP")
-        return tuple(names)
+        return self._mark(tuple(names), *toks)
 
     # -- WINDOW clause ---------------------------------------------------------
 
