@@ -2,11 +2,11 @@
 and DROP COLUMN.
 
 SQLite keeps each object's CREATE text in sqlite_schema and rewrites that
-text on ALTER; so does this module, token by token: a renamed table is
-written as ``"new"`` wherever the old name appears (indexes, views and
-triggers too), a renamed column likewise, an added column's definition is
-appended to the column list, and a dropped column's definition is cut out
-(its values too, by rewriting every row).
+text on ALTER; so does this module: a rename rewrites exactly the tokens that
+name the renamed table or column, found by resolving every object's names
+(rename.py); an added column's definition is appended to the column list,
+and a dropped column's definition is cut out (its values too, by rewriting
+every row).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..errors import SQLError
 from ..schema import table_from_ast
 from ..sql import ast
 from ..sql.parser import parse
-from ..sql.tokenizer import KEYWORDS, dequote, tokenize
+from ..sql.tokenizer import tokenize
 from ..storage import btree
 from ..storage.record import decode_record, encode_record
 from .rename import Catalog, Resolver, Tab, edit, parse_with_spans
@@ -29,33 +29,6 @@ def _outcome():
 def _fold(name: str) -> str:
     """SQLite compares identifiers with ASCII-only case folding."""
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in name)
-
-
-def _quote(name: str) -> str:
-    plain = name and (name[0].isalpha() or name[0] == "_") and all(c.isalnum() or c == "_" for c in name) \
-        and name.isascii() and name.upper() not in KEYWORDS
-    return name if plain else '"' + name.replace('"', '""') + '"'
-
-
-def _rewrite(sql: str, old: str, replacement: str, after_dot: bool) -> str:
-    """``sql`` with every name token equal to ``old`` replaced; a token right
-    after a '.' is replaced only when ``after_dot`` (column names are,
-    table names are not: ``t.x`` keeps ``x`` when ``x`` is a table name)."""
-    target = _fold(old)
-    out = []
-    pos = 0
-    prev = None
-    for tok in tokenize(sql):
-        if tok.kind == "EOF":
-            break
-        is_name = tok.kind in ("ID", "STRING") or tok.kind == tok.text.upper()
-        if is_name and _fold(dequote(tok.text)) == target and (after_dot or prev != "DOT"):
-            out.append(sql[pos:tok.start])
-            out.append(replacement)
-            pos = tok.end
-        prev = tok.kind
-    out.append(sql[pos:])
-    return "".join(out)
 
 
 def _schema_rows(db, table):
@@ -92,28 +65,48 @@ def alter(db, stmt: ast.AlterTable, rt):
 
 
 def _rename_table(db, table, new: str) -> None:
+    """Every object is resolved (rename.py) and the tokens naming the table
+    (FROM terms, qualifiers, trigger targets, REFERENCES, ON) become
+    ``"new"``; then the schema is checked as for RENAME COLUMN."""
     lnew = new.lower()
     if lnew in db.tables or lnew in db.views or lnew in db.indexes:
         raise SQLError(f"there is already another table or index with this name: {new}")
     if _fold(new).startswith("sqlite_"):
         raise SQLError(f"object name reserved for internal use: {new}")
     old = table.name
-    quoted = '"' + new.replace('"', '""') + '"'
-    for rowid, rec in _schema_rows(db, table):
-        kind, name, tbl_name, _root, sql = rec[:5]
-        touches = _fold(tbl_name or "") == _fold(old)
-        if sql is not None and (touches or kind in ("view", "trigger")):
-            new_sql = _rewrite(sql, old, quoted, after_dot=False)
-            if new_sql != sql or touches:
-                rec[4] = new_sql
-        if touches:
-            rec[2] = new
-            if kind == "table":
-                rec[1] = new
-            prefix = "sqlite_autoindex_" + old + "_"
-            if kind == "index" and name and _fold(name).startswith(_fold(prefix)):
-                rec[1] = "sqlite_autoindex_" + new + "_" + name[len(prefix):]
-        _save(db, table, rowid, rec)
+    catalog = _catalog(db)
+    home = "temp" if table.temp else "main"
+    changes = []
+    context = []          # rows of a schema left alone, still seen by the check
+    for schema, pager in _schemas(db):
+        if home == "temp" and schema == "main":
+            context = [(schema, pager, rowid, rec, rec[4]) for rowid, rec in _rows(pager)]
+            continue
+        for rowid, rec in _rows(pager):
+            kind, name, tbl_name, _root, sql = rec[:5]
+            touches = _fold(tbl_name or "") == _fold(old)
+            skip = sql is None or _fold(name or "").startswith("sqlite_") or _fold(sql[:14]) == "create virtual"
+            if not skip and (schema == home or kind in ("view", "trigger")):
+                resolver = Resolver(catalog, schema, _fold(old))
+                try:
+                    stmt, spans = parse_with_spans(sql)
+                    resolver.resolve(stmt, spans)
+                except SQLError as exc:
+                    raise SQLError(f"error in {kind} {name}: {exc}") from None
+                rec[4] = edit(sql, resolver.hits, (), new, True)
+            if touches and (schema == home or kind == "trigger"):
+                rec[2] = new
+                if kind == "table":
+                    rec[1] = new
+                prefix = "sqlite_autoindex_" + old + "_"
+                if kind == "index" and name and _fold(name).startswith(_fold(prefix)):
+                    rec[1] = "sqlite_autoindex_" + new + "_" + name[len(prefix):]
+            changes.append((schema, pager, rowid, rec, rec[4]))
+    _check_after(context, changes)
+    for schema, pager, rowid, rec, _sql in changes:
+        btree.TableCursor(pager, 1).insert(rowid, encode_record(tuple(rec)))
+    if not table.temp and any(c[0] == "temp" for c in changes):
+        db.bump_schema(True)
     seq = db.lookup_table("sqlite_sequence")
     if seq is not None:
         for row in db.table_reader(seq)():
@@ -135,8 +128,10 @@ def _rename_column(db, table, action: ast.RenameColumn) -> None:
     home = "temp" if table.temp else "main"
     target = _fold(table.name)
     changes = []          # (schema, pager, rowid, rec, new sql)
+    context = []          # rows of a schema left alone, still seen by the check
     for schema, pager in _schemas(db):
         if home == "temp" and schema == "main":
+            context = [(schema, pager, rowid, rec, rec[4]) for rowid, rec in _rows(pager)]
             continue
         for rowid, rec in _rows(pager):
             kind, name, _tbl, _root, sql = rec[:5]
@@ -154,7 +149,7 @@ def _rename_column(db, table, action: ast.RenameColumn) -> None:
     if other is not None:
         dup = table.columns[other].name if other > i else new
         raise SQLError(f"error in table {table.name} after rename: duplicate column name: {dup}")
-    _check_after(changes)
+    _check_after(context, changes)
     touched = set()
     for schema, pager, rowid, rec, new_sql in changes:
         if new_sql != rec[4]:
@@ -197,30 +192,38 @@ def _catalog(db) -> Catalog:
     return catalog
 
 
-def _check_after(changes) -> None:
+def _checked(sql) -> bool:
+    return sql is not None and _fold(sql[:14]) != "create virtual"
+
+
+def _check_after(context, changes) -> None:
     """sqlite3's renameTestSchema(..., "after rename"): the rewritten schema
-    must parse and its views and triggers must resolve."""
+    must parse and its views and triggers must resolve (names resolve in
+    ``context`` too: the rows of main when a TEMP table was renamed)."""
     catalog = Catalog()
     parsed = []
-    for schema, _pager, _rowid, rec, sql in changes:
+    rows = [(row, False) for row in context] + [(row, True) for row in changes]
+    for (schema, _pager, _rowid, rec, sql), checked in rows:
         kind, name = rec[0], rec[1]
-        if sql is None or _fold(sql[:14]) == "create virtual":
+        if not _checked(sql):
             continue
         try:
             stmt, spans = parse_with_spans(sql)
             if isinstance(stmt, ast.CreateTable):
-                catalog.tables.setdefault(_fold(stmt.name), Tab.of(table_from_ast(stmt)))
+                catalog.tables[_fold(stmt.name)] = Tab.of(table_from_ast(stmt))
         except SQLError as exc:
+            if not checked:
+                continue
             raise SQLError(f"error in {kind} {name} after rename: {exc}") from None
         if isinstance(stmt, ast.CreateView):
-            catalog.views.setdefault(_fold(stmt.name), (stmt.name, sql))
-        parsed.append((schema, kind, name, stmt, spans))
+            catalog.views[_fold(stmt.name)] = (stmt.name, sql)
+        if checked and kind in ("view", "trigger"):
+            parsed.append((schema, kind, name, stmt, spans))
     for schema, kind, name, stmt, spans in parsed:
-        if kind in ("view", "trigger"):
-            try:
-                Resolver(catalog, schema).resolve(stmt, spans)
-            except SQLError as exc:
-                raise SQLError(f"error in {kind} {name} after rename: {exc}") from None
+        try:
+            Resolver(catalog, schema).resolve(stmt, spans)
+        except SQLError as exc:
+            raise SQLError(f"error in {kind} {name} after rename: {exc}") from None
 
 
 def _add_column(db, table, action: ast.AddColumn, rt) -> None:

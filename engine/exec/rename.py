@@ -70,9 +70,10 @@ class _Src:
     """One FROM source: the name it is qualified by, its column names, the
     base table it reads (for hits), the names USING/NATURAL hid on it."""
 
-    __slots__ = ("name", "cols", "origin", "hidden", "opaque")
+    __slots__ = ("name", "cols", "origin", "hidden", "opaque", "aliased")
 
-    def __init__(self, name, cols, origin=None, opaque=False):
+    def __init__(self, name, cols, origin=None, opaque=False, aliased=True):
+        self.aliased = aliased      # qualified by an alias, not by the table's name
         self.name = name
         self.cols = cols
         self.origin = origin
@@ -101,7 +102,8 @@ class _Scope:
 class Resolver:
     """Resolves the names of schema objects against ``catalog``; tokens that
     name column ``col`` of the table ``target`` (a folded name) go to
-    ``hits``, unresolved double-quoted names to ``dqs``."""
+    ``hits`` (with ``col`` None: the tokens that name the table itself, for
+    RENAME TO), unresolved double-quoted names to ``dqs``."""
 
     def __init__(self, catalog: Catalog, schema: str = "main", target: str | None = None,
                  col: int | None = None, old: str | None = None):
@@ -145,14 +147,20 @@ class Resolver:
     def _is_target(self, name: str | None) -> bool:
         return self.target is not None and name is not None and fold(name) == self.target
 
+    def _table_hit(self, node, name: str | None) -> None:
+        """RENAME TO: the token of ``node`` that names the table ``name``."""
+        if self.col is None and self._is_target(name):
+            self.hits.extend(self._toks(node)[:1])
+
     def _table(self, stmt: ast.CreateTable) -> None:
         if stmt.as_select is not None:
             return
         is_target = self._is_target(stmt.name)
         from ..schema import table_from_ast
         tab = Tab.of(table_from_ast(stmt))
-        scope = _Scope([_Src(fold(stmt.name), tab.columns, tab)])
-        if is_target:
+        scope = _Scope([_Src(fold(stmt.name), tab.columns, tab, aliased=False)])
+        self._table_hit(stmt, stmt.name)
+        if is_target and self.col is not None:
             toks = self._toks(stmt.columns[self.col])
             self.hits.extend(toks[:1])
         for cdef in stmt.columns:
@@ -173,13 +181,15 @@ class Resolver:
                 self._references(cons.clause)
 
     def _references(self, clause: ast.ForeignKeyClause) -> None:
+        self._table_hit(clause, clause.table)
         self._names(clause.columns, self._is_target(clause.table))
 
     def _index(self, stmt: ast.CreateIndex) -> None:
         tab = self.cat.tables.get(fold(stmt.table))
         if tab is None:
             return
-        scope = _Scope([_Src(tab.key, tab.columns, tab)])
+        self._table_hit(stmt, stmt.table)
+        scope = _Scope([_Src(tab.key, tab.columns, tab, aliased=False)])
         for ic in stmt.columns:
             self.expr(ic.expr, scope)
         self.expr(stmt.where, scope)
@@ -193,6 +203,7 @@ class Resolver:
                 raise SQLError(f"no such table: {self.schema}.{stmt.table}")
             tab = Tab(view[0], self.view_columns(key) or [], rowid=False)
         scope = _Scope([], None, trigger=(tab, stmt.event))
+        self._table_hit(stmt, stmt.table)
         self._names(stmt.update_columns, self._is_target(stmt.table))
         self.expr(stmt.when, scope)
         for step in stmt.body:
@@ -210,13 +221,14 @@ class Resolver:
         elif isinstance(step, ast.Insert):
             tab = self._target(step.table)
             is_target = tab.key == self.target
+            self._table_hit(step, step.table)
             self._names(step.columns, is_target)
             if step.source is not None:
                 self.select(step.source, scope)
             for up in step.upserts:
                 excluded = _Src("excluded", tab.columns, tab)
                 excluded.hidden.update(fold(c) for c in tab.columns)    # only as excluded.x
-                inner = _Scope([_Src(tab.key, tab.columns, tab), excluded], scope)
+                inner = _Scope([_Src(tab.key, tab.columns, tab, aliased=False), excluded], scope)
                 for ic in up.target or ():
                     self.expr(ic.expr, inner)
                 self.expr(up.target_where, inner)
@@ -226,7 +238,9 @@ class Resolver:
                 self.expr(up.where, inner)
         elif isinstance(step, (ast.Update, ast.Delete)):
             tab = self._target(step.table.name)
-            sources = [_Src(fold(step.table.alias or step.table.name), tab.columns, tab)]
+            self._table_hit(step.table, step.table.name)
+            sources = [_Src(fold(step.table.alias or step.table.name), tab.columns, tab,
+                            aliased=step.table.alias is not None)]
             if isinstance(step, ast.Update) and step.from_ is not None:
                 sources += self._from(step.from_, scope)
             inner = _Scope(sources, scope)
@@ -341,6 +355,8 @@ class Resolver:
         elif not sources:
             raise SQLError("no tables specified")
         for src in chosen:
+            if star.table is not None and not src.aliased and src.origin is not None:
+                self._table_hit(star, src.origin.name)
             if src.opaque:
                 return None
             for c in src.cols:
@@ -396,7 +412,8 @@ class Resolver:
                     return _Src(qual, cols or [], opaque=cols is None)
         tab = self.cat.tables.get(key)
         if tab is not None:
-            return _Src(qual, tab.columns, tab)
+            self._table_hit(ref, ref.name)
+            return _Src(qual, tab.columns, tab, aliased=ref.alias is not None)
         if key in self.cat.views:
             cols = self.view_columns(key)
             return _Src(qual, cols or [], opaque=cols is None)
@@ -481,9 +498,12 @@ class Resolver:
             if found:
                 src, i = found[0]
                 origin = src.origin
-                if i is not None and origin is not None and toks and origin.key == self.target \
-                        and (i == self.col or (i == -1 and origin.ipk == self.col)):
-                    self.hits.append(toks[0])
+                if i is not None and origin is not None and toks and origin.key == self.target:
+                    if self.col is None:
+                        if tbl is not None and not src.aliased and len(toks) > 1:
+                            self.hits.append(toks[1])
+                    elif i == self.col or (i == -1 and origin.ipk == self.col):
+                        self.hits.append(toks[0])
                 return found[0]
             if tbl is None and s.aliases and name in s.aliases:
                 return None

@@ -49,7 +49,9 @@ class ParserBase:
     tok: Token
     # When a dict (ALTER TABLE's renames ask for it), the tokens that spelled
     # each name: ``{id(node): (node, tokens)}`` for Column nodes (name, then
-    # table and schema qualifiers), ColumnDefs and tuples of names; the
+    # table and schema qualifiers), ColumnDefs, tuples of names, the table
+    # name of TableRefs, Inserts, Stars, CreateTables, CreateIndexes,
+    # CreateTriggers and ForeignKeyClauses; the
     # SELECT * a parenthesized join is wrapped in is marked with no tokens.
     spans: dict | None = None
 
@@ -138,6 +140,12 @@ class ParserBase:
         """Record the tokens of ``node``'s names when ``spans`` is asked for."""
         if self.spans is not None:
             self.spans[id(node)] = (node, toks)
+        return node
+
+    def _remark(self, node, old):
+        """``node`` (a copy of ``old``) with ``old``'s recorded tokens."""
+        if self.spans is not None and id(old) in self.spans:
+            self.spans[id(node)] = (node, self.spans[id(old)][1])
         return node
 
     def _nm(self) -> str:

@@ -90,7 +90,8 @@ class DDLParser(DMLParser):
         self._next()
         if_not_exists = self._parse_ifnotexists()
         schema, name = self._qualified_name()
-        name_start = self.toks[self.pos - 1].start
+        name_tok = self.toks[self.pos - 1]
+        name_start = name_tok.start
         if self.tok.kind == "AS":
             self._next()
             self._enter(3)
@@ -124,8 +125,8 @@ class DDLParser(DMLParser):
             # With options SQLite keeps everything up to the terminating token.
             end = self.tok.start
         sql = "CREATE TABLE " + self.sql[name_start:end]
-        return CreateTable(name, tuple(columns), tuple(constraints), schema, temporary,
-                           if_not_exists, without_rowid, strict, None, sql)
+        return self._mark(CreateTable(name, tuple(columns), tuple(constraints), schema, temporary,
+                                      if_not_exists, without_rowid, strict, None, sql), name_tok)
 
     def _parse_table_option(self) -> str | None:
         """``WITHOUT ROWID`` or ``STRICT``; anything else is an error."""
@@ -309,13 +310,14 @@ class DDLParser(DMLParser):
         for i in range(len(owner) - 1, -1, -1):
             item = owner[i]
             if isinstance(item, ForeignKeyConstraint):
-                clause = dataclasses.replace(item.clause, deferred=deferred)
+                clause = self._remark(dataclasses.replace(item.clause, deferred=deferred), item.clause)
                 owner[i] = dataclasses.replace(item, clause=clause)
                 return
 
     def _parse_references(self) -> ForeignKeyClause:
         """``REFERENCES table [(columns)] refargs``."""
         self._expect("REFERENCES")
+        table_tok = self.tok
         table = self._nm()
         columns: tuple = ()
         if self.tok.kind == "LP":
@@ -337,7 +339,7 @@ class DDLParser(DMLParser):
                     actions[event] = action
             else:
                 break
-        return ForeignKeyClause(table, columns, tuple(actions.items()))
+        return self._mark(ForeignKeyClause(table, columns, tuple(actions.items())), table_tok)
 
     def _parse_refact(self) -> str:
         kind = self.tok.kind
@@ -397,7 +399,7 @@ class DDLParser(DMLParser):
                 clause = self._parse_references()
                 if self.tok.kind == "DEFERRABLE":
                     self._next()
-                    clause = dataclasses.replace(clause, deferred=self._parse_init_deferred())
+                    clause = self._remark(dataclasses.replace(clause, deferred=self._parse_init_deferred()), clause)
                 elif self.tok.kind == "NOT" and self._peek().kind == "DEFERRABLE":
                     self._next()
                     self._next()
@@ -421,6 +423,7 @@ class DDLParser(DMLParser):
         schema, name = self._qualified_name()
         name_start = self.toks[self.pos - 1].start
         self._expect("ON")
+        table_tok = self.tok
         table = self._nm()
         self._expect("LP")
         columns = self._indexed_columns(self._parse_sortlist(9, 11))
@@ -431,7 +434,7 @@ class DDLParser(DMLParser):
             where = self._expr_at(11)[0]
         prefix = "CREATE UNIQUE INDEX " if unique else "CREATE INDEX "
         sql = prefix + self.sql[name_start:self.tok.start]
-        return CreateIndex(name, table, columns, schema, unique, if_not_exists, where, sql)
+        return self._mark(CreateIndex(name, table, columns, schema, unique, if_not_exists, where, sql), table_tok)
 
     def _parse_create_view(self, temporary: bool) -> CreateView:
         self._next()
@@ -478,6 +481,7 @@ class DDLParser(DMLParser):
             update_columns = self._mark(tuple(names), *toks)
         self._expect("ON")
         _table_schema, table = self._qualified_name()
+        table_tok = self.toks[self.pos - 1]
         for_each_row = False
         if self.tok.kind == "FOR":
             self._next()
@@ -503,8 +507,9 @@ class DDLParser(DMLParser):
         if self.param_seen and not self.schema_mode:
             self._defer("trigger cannot use variables")
         sql = "CREATE TRIGGER " + self.sql[name_start:end]
-        return CreateTrigger(name, table, timing, event, tuple(body), update_columns, schema,
-                             temporary, if_not_exists, for_each_row, when, sql)
+        trigger = CreateTrigger(name, table, timing, event, tuple(body), update_columns, schema,
+                                temporary, if_not_exists, for_each_row, when, sql)
+        return self._mark(trigger, table_tok)
 
     def _parse_trigger_cmd(self):
         kind = self.tok.kind

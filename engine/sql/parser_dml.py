@@ -36,6 +36,7 @@ class DMLParser(SelectParser):
         """``xfullname`` (``[schema.]name [AS alias]``), or in a trigger body
         ``trnm`` (a bare name; a qualified one is an error)."""
         schema, name = self._qualified_name()
+        self._target_tok = self.toks[self.pos - 1]
         if self.in_trigger:
             if schema is not None:
                 self._defer("qualified table names are not allowed on INSERT, UPDATE, "
@@ -85,6 +86,7 @@ class DMLParser(SelectParser):
             conflict = self._parse_orconf()
         self._expect("INTO")
         schema, name, alias = self._parse_target_table()
+        target_tok = self._target_tok
         columns = None
         if self.tok.kind == "LP":
             columns = self._parse_idlist()
@@ -94,12 +96,13 @@ class DMLParser(SelectParser):
             returning = ()
             if self.tok.kind == "RETURNING":
                 returning = self._parse_returning()
-            return Insert(name, None, schema, alias, columns, conflict, (), returning, with_)
+            return self._mark(Insert(name, None, schema, alias, columns, conflict, (), returning, with_), target_tok)
         self._enter(4)
         source = self._parse_select()
         self.depth -= 4
         upserts, returning = self._parse_upserts()
-        return Insert(name, source, schema, alias, columns, conflict, upserts, returning, with_)
+        return self._mark(Insert(name, source, schema, alias, columns, conflict, upserts, returning, with_),
+                          target_tok)
 
     def _parse_upserts(self):
         """``upsert``: ON CONFLICT clauses (only the last may lack a target),
@@ -179,8 +182,9 @@ class DMLParser(SelectParser):
         self._next()
         conflict = self._parse_orconf()
         schema, name, alias = self._parse_target_table()
+        target_tok = self._target_tok
         indexed_by, not_indexed = self._parse_indexed_opt()
-        table = TableRef(name, schema, alias, indexed_by, not_indexed)
+        table = self._mark(TableRef(name, schema, alias, indexed_by, not_indexed), target_tok)
         self._expect("SET")
         assignments = self._parse_setlist(7)
         from_ = where = limit = offset = None
@@ -204,8 +208,9 @@ class DMLParser(SelectParser):
         self._next()
         self._expect("FROM")
         schema, name, alias = self._parse_target_table()
+        target_tok = self._target_tok
         indexed_by, not_indexed = self._parse_indexed_opt()
-        table = TableRef(name, schema, alias, indexed_by, not_indexed)
+        table = self._mark(TableRef(name, schema, alias, indexed_by, not_indexed), target_tok)
         where = limit = offset = None
         if self.tok.kind == "WHERE":
             self._next()

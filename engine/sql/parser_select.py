@@ -322,7 +322,7 @@ class SelectParser(ExprParser):
                 self._next()
                 self._next()
                 self._touch(extra + 5)
-                columns.append(Star(table))
+                columns.append(self._mark(Star(table), tok))
                 height = max(height, 2)
             else:
                 start = tok.start
@@ -435,18 +435,19 @@ class SelectParser(ExprParser):
                     item = inner
                 elif isinstance(inner, TableRef):
                     # SQLite moves the table into a new term: its old alias is lost.
-                    item = TableRef(inner.name, inner.schema, alias, args=inner.args)
+                    item = self._remark(TableRef(inner.name, inner.schema, alias, args=inner.args), inner)
                 else:
                     item = SubqueryRef(inner.select, alias)
         else:
             schema, name = self._qualified_name()
+            name_tok = self.toks[self.pos - 1]
             if self.tok.kind == "LP":
                 self._next()
                 args: tuple = ()
                 if self.tok.kind != "RP":
                     args = self._parse_nexprlist(4, 6)
                 self._expect("RP")
-                item = TableRef(name, schema, self._table_alias(), args=args)
+                item = self._mark(TableRef(name, schema, self._table_alias(), args=args), name_tok)
             else:
                 alias = self._table_alias()
                 indexed_by = None
@@ -459,7 +460,7 @@ class SelectParser(ExprParser):
                     self._next()
                     self._expect("INDEXED")
                     not_indexed = True
-                item = TableRef(name, schema, alias, indexed_by, not_indexed)
+                item = self._mark(TableRef(name, schema, alias, indexed_by, not_indexed), name_tok)
             self._touch(5)
         on = using = None
         if self.tok.kind == "ON":

@@ -174,3 +174,34 @@ def test_rename(pair, setup, alter):
     want = oracle.execute(SCHEMA)
     got = engine.execute(SCHEMA)
     assert compare(want, got) is None, f"{alter}\nsqlite3: {want.rows}\nengine:  {got.rows}"
+
+
+T2T = ["CREATE TABLE t1(c0, c1)", "CREATE TABLE t2(c0, t2)"]
+RT = "ALTER TABLE t2 RENAME TO t9"
+
+TABLE_CASES = [
+    (T2T + ["CREATE VIEW v AS SELECT t2.t2, \"t2\".c0, x.t2 FROM t2 AS x, main.t2 WHERE t2.c0 IN (SELECT c0 FROM t2) "
+            "AND 't2'", "CREATE VIEW w AS WITH t2 AS (SELECT 1 AS c0) SELECT t2.c0 FROM t2"], RT),
+    (T2T + ["CREATE TABLE t3(a REFERENCES t2(c0), b REFERENCES \"T2\")", "CREATE INDEX i ON t2(t2)",
+            "CREATE TRIGGER tr AFTER INSERT ON t2 BEGIN INSERT INTO t2(t2) SELECT t2.t2 FROM t2; "
+            "UPDATE t2 SET t2=1 WHERE t2.c0; DELETE FROM t2; SELECT new.t2; END"], 'ALTER TABLE t2 RENAME TO "x y"'),
+    (T2T + ["CREATE VIEW v AS SELECT t1.* FROM t1 AS t2, t1"], RT),
+    (T2T + ["CREATE VIEW v AS SELECT t2.*, main.t2.c0 FROM t2 JOIN t1 USING (c0)",
+            "CREATE TEMP VIEW tv AS SELECT t2.c0 FROM t2",
+            "CREATE TEMP TRIGGER tt AFTER INSERT ON t2 BEGIN DELETE FROM t2; END"], RT),
+    (T2T + ["CREATE VIEW v AS SELECT \"zz\" FROM t2", "CREATE VIEW w AS SELECT x FROM t1"], RT),
+    (T2T + ["CREATE VIEW v AS SELECT t2 FROM t2"], RT),
+    (["CREATE TABLE t2(a INTEGER PRIMARY KEY AUTOINCREMENT, b UNIQUE, FOREIGN KEY (b) REFERENCES t2(a))",
+      "INSERT INTO t2(b) VALUES (1)"], "ALTER TABLE t2 RENAME TO t3"),
+    (T2T + ["CREATE VIEW v AS SELECT a.c0 FROM (t2 a JOIN t1 b ON a.c0 = b.c0), (t2)"], RT),
+    (["CREATE TABLE mm(a)", "CREATE TEMP TABLE tt(a)",
+      "CREATE TEMP TRIGGER x AFTER INSERT ON mm BEGIN INSERT INTO tt(a) VALUES (new.a); END"], "ALTER TABLE tt RENAME TO tt2"),
+    (["CREATE TABLE mm(a)", "CREATE TEMP TABLE tt(a)",
+      "CREATE TEMP TRIGGER x AFTER INSERT ON mm BEGIN INSERT INTO tt(a) VALUES (new.a); END"],
+     "ALTER TABLE tt RENAME COLUMN a TO b"),
+]
+
+
+@pytest.mark.parametrize("setup, alter", TABLE_CASES)
+def test_rename_table(pair, setup, alter):
+    test_rename(pair, setup, alter)
