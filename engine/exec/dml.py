@@ -373,18 +373,19 @@ def _source_rows(planner: Planner, stmt: ast.Insert, outer, rt):
             if len(r) != width:
                 raise SQLError("all VALUES must have the same number of terms")
         fns = [[comp.compile(e) for e in r] for r in rows]
-        if len(rows) > 1 and _reads_table(planner.db, rows, stmt.table):
-            # sqlite3 computes a multi-row VALUES that reads the target table
-            # into a temporary table before inserting anything.
+        if len(rows) > 1 and (stmt.returning or _reads_table(planner.db, rows, stmt.table)):
+            # sqlite3 computes a multi-row VALUES that reads the target table,
+            # or whose INSERT has a RETURNING clause, into a temporary table
+            # before inserting anything.
             return width, iter([[f(()) for f in r] for r in fns])
         return width, ([f(()) for f in r] for r in fns)
     plan = planner.plan_select(src, outer)
     db = planner.db
     if any(isinstance(n, ast.TableRef) and (n.name.lower() == stmt.table.lower() or n.name.lower() in db.views)
-           for n in ast.subtree(src)) or has_triggers(db, stmt.table) or foreign_keys.enabled(db):
+           for n in ast.subtree(src)) or stmt.returning or has_triggers(db, stmt.table) or foreign_keys.enabled(db):
         # Read everything first: INSERT INTO t SELECT ... FROM t sees t as it
-        # was (sqlite3 uses a temporary table), and nothing the inserts
-        # set off can change a table being read.
+        # was (sqlite3 uses a temporary table, as it does for RETURNING),
+        # and nothing the inserts set off can change a table being read.
         return len(plan.columns), iter(list(plan.rows()))
     # Otherwise each row is inserted as it is read, as sqlite3 does: the
     # SELECT sees last_insert_rowid() and changes() move on.
@@ -417,7 +418,6 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
     fk_on = foreign_keys.enabled(db)
     alias = table.rowid_alias
     count = 0
-    last_rowid = None
     try:
         for values in source:
             row = [None] * (ncols + 1)
@@ -464,14 +464,8 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
             count += 1
             if fk_on:
                 foreign_keys.child_written(db, table, row)
-            if table.without_rowid:
-                pass
-            elif returning is None:
+            if not table.without_rowid:
                 db.last_insert_rowid = row[0]
-            else:
-                # With RETURNING sqlite3 3.40 sets last_insert_rowid() only
-                # when the statement ends: its own rows still see the old one.
-                last_rowid = row[0]
             if table.autoincrement:
                 bump_sequence(db, table, row[0])
             if triggered:
@@ -481,8 +475,6 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
     except Exception as exc:
         _statement_failed(db, count, exc, outer is None)
         raise
-    if last_rowid is not None:
-        db.last_insert_rowid = last_rowid
     return _statement_done(db, count, returning, outer)
 
 
@@ -634,21 +626,49 @@ class _Upserts:
 # ---------------------------------------------------------------------------
 
 
+def _order_needs_limit(stmt, kind: str) -> None:
+    if stmt.order_by and stmt.limit is None:
+        raise SQLError(f"ORDER BY without LIMIT on {kind}")
+
+
+def _check_assignments(table, ref, assignments, planner, outer) -> None:
+    """Names in SET, in sqlite3's order: each assignment's value, then the
+    columns it sets, all before the WHERE clause (an UPDATE ... FROM
+    resolves them with its FROM instead)."""
+    comp = planner.compiler(Scope([table_source(table, ref.alias)], parent=outer))
+    for a in assignments:
+        e = a.expr
+        if isinstance(e, ast.RowValue):
+            for item in e.items:
+                comp.compile(item)
+        elif isinstance(e, ast.Subquery) and len(a.columns) > 1:
+            comp.plan_subquery(e.select, comp.scope)
+        else:
+            comp.compile(e)
+        _set_columns(table, a.columns)
+
+
+def _set_columns(table, names) -> list:
+    """The column indexes an assignment sets (-1: the rowid)."""
+    idxs = []
+    for name in names:
+        i = table.column_index(name)
+        if i is None:
+            if name.lower() in ("rowid", "oid", "_rowid_") and not table.without_rowid:
+                i = -1
+            else:
+                raise SQLError(f"no such column: {name}")
+        elif table.columns[i].generated is not None:
+            raise SQLError(f"cannot UPDATE generated column \"{table.columns[i].name}\"")
+        idxs.append(i)
+    return idxs
+
+
 def _compile_sets(table, assignments, comp) -> list:
     """[(column indexes, expression function, width)]; -1 is the rowid."""
     sets = []
     for a in assignments:
-        idxs = []
-        for name in a.columns:
-            i = table.column_index(name)
-            if i is None:
-                if name.lower() in ("rowid", "oid", "_rowid_") and not table.without_rowid:
-                    i = -1
-                else:
-                    raise SQLError(f"no such column: {name}")
-            elif table.columns[i].generated is not None:
-                raise SQLError(f"cannot UPDATE generated column \"{table.columns[i].name}\"")
-            idxs.append(i)
+        idxs = _set_columns(table, a.columns)
         if len(idxs) > 1:
             e = a.expr
             if isinstance(e, ast.RowValue):
@@ -768,7 +788,10 @@ def _statement_done(db, count: int, returning, outer):
 def update(db, stmt: ast.Update, rt: Runtime, outer=None):
     ref = stmt.table
     target = _target(db, ref.name, ref.schema, "UPDATE")
+    _order_needs_limit(stmt, "UPDATE")
     planner = _planner(db, rt, stmt.with_)
+    if stmt.from_ is None and not _is_view(target):
+        _check_assignments(target, ref, stmt.assignments, planner, outer)
     rows, scope, comp = _rows_to_change(db, planner, target, ref, stmt.from_, stmt.where, stmt.order_by,
                                         stmt.limit, stmt.offset, outer)
     if _is_view(target):
@@ -847,6 +870,7 @@ def view_columns(db, view, rt):
 def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
     ref = stmt.table
     target = _target(db, ref.name, ref.schema, "DELETE")
+    _order_needs_limit(stmt, "DELETE")
     planner = _planner(db, rt, stmt.with_)
     if _is_view(target):
         rows, _scope, _comp = _rows_to_change(db, planner, target, ref, None, stmt.where, stmt.order_by,
