@@ -16,7 +16,7 @@ from ..errors import SQLError
 from ..exec import operators as op
 from ..exec.aggregates import is_aggregate_call
 from ..exec.expr import ExprCompiler, Slot, walk
-from ..exec.values import NONE, collation_key_function, equality_key, numeric_affinity_for_compare
+from ..exec.values import NONE, REAL, collation_key_function, equality_key, numeric_affinity_for_compare
 from ..names import fold
 from ..sql import ast
 from .common import QueryPlan, _Level, _nulls, _ordinal, _same_columns, split_conjuncts, term_position  # noqa: F401 (re-exported)
@@ -387,6 +387,9 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
             if core.distinct:
                 operator = op.Distinct(operator, lambda r, colls=colls: tuple(equality_key(v, c) for v, c in zip(r, colls)))
         else:
+            if not is_agg and not window_calls:
+                for i in self._sorted_as_integers(results, scope, order_terms):
+                    out_fns[i] = _integral_real_as_int(out_fns[i])
             src_fns = [f for kind, f, _, _ in key_fns if kind == "src"]
 
             class _ProjectWithKeys(op.Operator):
@@ -413,6 +416,50 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         if not limited:
             operator = self._limit(operator, limit, offset, outer)
         return QueryPlan(columns, operator, correlated)
+
+    def _sorted_as_integers(self, results, scope: Scope, order_terms) -> list[int]:
+        """Result columns that come back from sqlite3's sorter as integers:
+        a VIRTUAL generated column of REAL affinity holds an integral value
+        as an integer flagged real, which the sorter's record keeps as an
+        integer.  None when the ORDER BY is met by the scan itself (a
+        single table ordered by its rowid, or perhaps by an index)."""
+        def column_of(e):
+            while isinstance(e, ast.Collate) or (isinstance(e, ast.Unary) and e.op == "+"):
+                e = e.expr if isinstance(e, ast.Collate) else e.operand
+            if isinstance(e, Slot):
+                slot = e.slot
+            elif isinstance(e, ast.Column):
+                try:
+                    r = scope.lookup_local(e.name, e.table)
+                except SQLError:
+                    return None, None
+                if r is None:
+                    return None, None
+                slot = r.slot
+            else:
+                return None, None
+            for src in scope.sources:
+                if src.table is not None and src.offset < slot < src.offset + len(src.columns):
+                    return src.table, slot - src.offset - 1
+            return None, None
+
+        first, _term = order_terms[0]
+        table, i = column_of(results[first][0] if isinstance(first, int) else first)
+        if table is not None and len(scope.sources) == 1:
+            led = {index_ops_leading(table, idx) for idx in table.indexes}
+            if (i is not None and i == table.rowid_alias) or i in led:
+                return []
+        if isinstance(first, ast.Column) and first.name.lower() in ("rowid", "oid", "_rowid_") \
+                and len(scope.sources) == 1:
+            return []
+        out = []
+        for n, (e, _name) in enumerate(results):
+            table, i = column_of(e)
+            if table is not None and i is not None and 0 <= i < len(table.columns):
+                col = table.columns[i]
+                if col.generated is not None and not col.generated_stored and col.affinity == REAL:
+                    out.append(n)
+        return out
 
     def _check_qualifiers(self, core, conjuncts, levels, order_by, scope: Scope) -> None:
         """'no such column: T.C' for a qualified column that no FROM item of
@@ -579,3 +626,19 @@ def _from_names(item) -> set:
     if isinstance(item, ast.SubqueryRef) and item.alias:
         return {fold(item.alias)}
     return set()
+
+
+def index_ops_leading(table, idx):
+    """The table column an index starts with (None for an expression)."""
+    from ..exec.index import _plain_column
+    return _plain_column(table, idx.columns[0])
+
+
+def _integral_real_as_int(fn):
+    def value(row):
+        v = fn(row)
+        if type(v) is float and v.is_integer() and -2**47 <= v < 2**47:
+            return int(v)
+        return v
+    return value
+
