@@ -78,30 +78,25 @@ def _rename_table(db, table, new: str) -> None:
     home = "temp" if table.temp else "main"
     changes = []
     context = []          # rows of a schema left alone, still seen by the check
-    for schema, pager in _schemas(db):
-        if home == "temp" and schema == "main":
-            context = [(schema, pager, rowid, rec, rec[4]) for rowid, rec in _rows(pager)]
-            continue
-        for rowid, rec in _rows(pager):
-            kind, name, tbl_name, _root, sql = rec[:5]
-            touches = _fold(tbl_name or "") == _fold(old)
-            skip = sql is None or _fold(name or "").startswith("sqlite_") or _fold(sql[:14]) == "create virtual"
-            if not skip and (schema == home or kind in ("view", "trigger")):
-                resolver = Resolver(catalog, schema, _fold(old))
-                try:
-                    stmt, spans = parse_with_spans(sql)
-                    resolver.resolve(stmt, spans)
-                except SQLError as exc:
-                    raise SQLError(f"error in {kind} {name}: {exc}") from None
-                rec[4] = edit(sql, resolver.hits, (), new, True)
-            if touches and (schema == home or kind == "trigger"):
-                rec[2] = new
-                if kind == "table":
-                    rec[1] = new
-                prefix = "sqlite_autoindex_" + old + "_"
-                if kind == "index" and name and _fold(name).startswith(_fold(prefix)):
-                    rec[1] = "sqlite_autoindex_" + new + "_" + name[len(prefix):]
-            changes.append((schema, pager, rowid, rec, rec[4]))
+    for schema, pager, rowid, rec in _rows_to_rename(db, home, context):
+        kind, name, tbl_name, _root, sql = rec[:5]
+        touches = _fold(tbl_name or "") == _fold(old)
+        if not _untouchable(rec) and (schema == home or kind in ("view", "trigger")):
+            resolver = Resolver(catalog, schema, _fold(old))
+            try:
+                stmt, spans = parse_with_spans(sql)
+                resolver.resolve(stmt, spans)
+            except SQLError as exc:
+                raise SQLError(f"error in {kind} {name}: {exc}") from None
+            rec[4] = edit(sql, resolver.hits, (), new, True)
+        if touches and (schema == home or kind == "trigger"):
+            rec[2] = new
+            if kind == "table":
+                rec[1] = new
+            prefix = "sqlite_autoindex_" + old + "_"
+            if kind == "index" and name and _fold(name).startswith(_fold(prefix)):
+                rec[1] = "sqlite_autoindex_" + new + "_" + name[len(prefix):]
+        changes.append((schema, pager, rowid, rec, rec[4]))
     _check_after(context, changes)
     for schema, pager, rowid, rec, _sql in changes:
         btree.TableCursor(pager, 1).insert(rowid, encode_record(tuple(rec)))
@@ -129,22 +124,18 @@ def _rename_column(db, table, action: ast.RenameColumn) -> None:
     target = _fold(table.name)
     changes = []          # (schema, pager, rowid, rec, new sql)
     context = []          # rows of a schema left alone, still seen by the check
-    for schema, pager in _schemas(db):
-        if home == "temp" and schema == "main":
-            context = [(schema, pager, rowid, rec, rec[4]) for rowid, rec in _rows(pager)]
+    for schema, pager, rowid, rec in _rows_to_rename(db, home, context):
+        kind, _name, _tbl, _root, sql = rec[:5]
+        if _untouchable(rec):
+            changes.append((schema, pager, rowid, rec, sql))
             continue
-        for rowid, rec in _rows(pager):
-            kind, name, _tbl, _root, sql = rec[:5]
-            if sql is None or _fold(name or "").startswith("sqlite_") or _fold(sql[:14]) == "create virtual":
-                changes.append((schema, pager, rowid, rec, sql))
-                continue
-            renames = schema == home or kind in ("view", "trigger")
-            new_sql = _rename_in(catalog, schema, target if renames else None, action, i, rec, sql)
-            if home == "temp" and kind in ("view", "trigger"):
-                # sqlite3 also runs its pass over TEMP views and triggers
-                # (meant for those on main tables) on the text just rewritten.
-                new_sql = _rename_in(catalog, schema, target, action, i, rec, new_sql)
-            changes.append((schema, pager, rowid, rec, new_sql))
+        renames = schema == home or kind in ("view", "trigger")
+        new_sql = _rename_in(catalog, schema, target if renames else None, action, i, rec, sql)
+        if home == "temp" and kind in ("view", "trigger"):
+            # sqlite3 also runs its pass over TEMP views and triggers
+            # (meant for those on main tables) on the text just rewritten.
+            new_sql = _rename_in(catalog, schema, target, action, i, rec, new_sql)
+        changes.append((schema, pager, rowid, rec, new_sql))
     other = next((j for j, c in enumerate(table.columns) if j != i and _fold(c.name) == _fold(new)), None)
     if other is not None:
         dup = table.columns[other].name if other > i else new
@@ -158,6 +149,26 @@ def _rename_column(db, table, action: ast.RenameColumn) -> None:
             touched.add(schema)
     if "temp" in touched and not table.temp:
         db.bump_schema(True)
+
+
+def _rows_to_rename(db, home: str, context: list):
+    """The sqlite_schema rows a rename of a table in schema ``home``
+    rewrites, as (schema, pager, rowid, record); when the table is TEMP the
+    rows of main go to ``context`` instead (left alone, but seen by the
+    check after the rename)."""
+    for schema, pager in _schemas(db):
+        if home == "temp" and schema == "main":
+            context.extend((schema, pager, rowid, rec, rec[4]) for rowid, rec in _rows(pager))
+            continue
+        for rowid, rec in _rows(pager):
+            yield schema, pager, rowid, rec
+
+
+def _untouchable(rec) -> bool:
+    """A schema row no rename rewrites: automatic indexes, internal tables,
+    virtual tables."""
+    _kind, name, _tbl, _root, sql = rec[:5]
+    return sql is None or _fold(name or "").startswith("sqlite_") or _fold(sql[:14]) == "create virtual"
 
 
 def _rename_in(catalog, schema, target, action, i, rec, sql) -> str:
