@@ -58,10 +58,10 @@ def _target(db, name: str, schema: str | None, event: str):
 
 def _fire_before(db, rt, writer, event: str, old, row, columns, conflict) -> bool:
     """The BEFORE triggers of a row; a STRICT table's types are checked
-    before they run (generated columns are not computed yet for sqlite3)."""
+    before they run, STORED generated columns included."""
     table = writer.table
     if table.strict and triggers_for(db, table.name, "BEFORE", event, columns):
-        writer.type_check(row)
+        writer.type_check(row, generated=True)
     return fire(db, rt, table, "BEFORE", event, old=old, new=tuple(row), columns=columns, conflict=conflict)
 
 
