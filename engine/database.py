@@ -385,6 +385,7 @@ class Database:
             from .errors import MisuseError
             raise MisuseError("Cannot operate on a closed database.")
         self._interrupted = False
+        self._executing = False      # set by the executor once the statement is prepared
         if isinstance(stmt, (ast.Begin, ast.Commit, ast.Rollback, ast.Savepoint, ast.Release)):
             return self._transaction_statement(stmt)
         if isinstance(stmt, ast.Explain):
@@ -413,8 +414,9 @@ class Database:
             return out
         except BaseException as exc:
             keep = getattr(exc, "keep_changes", False)
-            if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)) and not keep:
-                self.changes = 0     # what changes() reports after a failed change
+            if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)) and not keep \
+                    and self.__dict__.get("_executing"):
+                self.changes = 0     # what changes() reports after a change failed while running
             if depth is not None and self.pager.in_write:
                 if keep:
                     self._release(depth)

@@ -360,6 +360,19 @@ def _reads_table(db, exprs, name: str) -> bool:
                for row in exprs for x in row for n in ast.subtree(x))
 
 
+def _all_first(compute):
+    """Rows computed in full when the first is asked for (so nothing runs
+    while the statement is still being prepared)."""
+    yield from compute()
+
+
+def executing(db) -> None:
+    """The statement has been prepared and starts to run: from now on a
+    failure leaves changes() at 0, as a failed sqlite3_step does (an error
+    while preparing leaves it as it was)."""
+    db.__dict__["_executing"] = True
+
+
 def _source_rows(planner: Planner, stmt: ast.Insert, outer, rt):
     """(width, iterator of value tuples) for the VALUES or SELECT."""
     src = stmt.source
@@ -377,7 +390,7 @@ def _source_rows(planner: Planner, stmt: ast.Insert, outer, rt):
             # sqlite3 computes a multi-row VALUES that reads the target table,
             # or whose INSERT has a RETURNING clause, into a temporary table
             # before inserting anything.
-            return width, iter([[f(()) for f in r] for r in fns])
+            return width, _all_first(lambda: [[f(()) for f in r] for r in fns])
         return width, ([f(()) for f in r] for r in fns)
     plan = planner.plan_select(src, outer)
     db = planner.db
@@ -386,7 +399,7 @@ def _source_rows(planner: Planner, stmt: ast.Insert, outer, rt):
         # Read everything first: INSERT INTO t SELECT ... FROM t sees t as it
         # was (sqlite3 uses a temporary table, as it does for RETURNING),
         # and nothing the inserts set off can change a table being read.
-        return len(plan.columns), iter(list(plan.rows()))
+        return len(plan.columns), _all_first(lambda: list(plan.rows()))
     # Otherwise each row is inserted as it is read, as sqlite3 does: the
     # SELECT sees last_insert_rowid() and changes() move on.
     return len(plan.columns), plan.rows()
@@ -418,6 +431,7 @@ def insert(db, stmt: ast.Insert, rt: Runtime, outer=None):
     fk_on = foreign_keys.enabled(db)
     alias = table.rowid_alias
     count = 0
+    executing(db)
     try:
         for values in source:
             row = [None] * (ncols + 1)
@@ -742,7 +756,9 @@ def _rows_to_change(db, planner: Planner, target, ref: ast.TableRef, from_, wher
             levels.append(_Level(s, access, "LEFT" if kind == "LEFT" else "INNER", on, table, reader))
     comp = planner.compiler(scope)
     conjuncts = split_conjuncts(where) if where is not None else []
-    rows = list(planner._join(levels, scope, conjuncts, comp).rows())
+    joined = planner._join(levels, scope, conjuncts, comp)
+    executing(db)
+    rows = list(joined.rows())
     if from_ is not None:
         # Each target row changes once, with the first matching FROM row.
         seen = set()
@@ -883,6 +899,7 @@ def delete(db, stmt: ast.Delete, rt: Runtime, outer=None):
     triggered = has_triggers(db, table.name)
     if stmt.where is None and not triggered and returning is None and not stmt.order_by \
             and stmt.limit is None and not _is_referenced(db, table):
+        executing(db)
         count = db.row_format(table).count()
         btree.clear_tree(db.pager_for(table), table.root)
         for idx in table.indexes:
