@@ -86,6 +86,7 @@ class Database:
         self._savepoints: list[tuple[str, int]] = []   # (name, pager depth)
         self._txn_by_savepoint = False
         self._interrupted = False
+        self._executing = False      # the statement being run has started to run (dml.executing)
         self.closed = False
 
     # -- lifecycle ----------------------------------------------------------
@@ -415,7 +416,7 @@ class Database:
         except BaseException as exc:
             keep = getattr(exc, "keep_changes", False)
             if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)) and not keep \
-                    and self.__dict__.get("_executing"):
+                    and self._executing:
                 self.changes = 0     # what changes() reports after a change failed while running
             if depth is not None and self.pager.in_write:
                 if keep:

@@ -370,7 +370,7 @@ def executing(db) -> None:
     """The statement has been prepared and starts to run: from now on a
     failure leaves changes() at 0, as a failed sqlite3_step does (an error
     while preparing leaves it as it was)."""
-    db.__dict__["_executing"] = True
+    db._executing = True
 
 
 def _source_rows(planner: Planner, stmt: ast.Insert, outer, rt):

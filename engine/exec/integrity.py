@@ -30,7 +30,6 @@ from ..storage.integrity import MAX_ERRORS, check_integrity
 from .expr import Runtime
 from .values import truth, typeof
 
-_STRICT_NAMES = {"INT": "integer", "INTEGER": "integer", "REAL": "real", "TEXT": "text", "BLOB": "blob"}
 
 
 class _Full(Exception):
@@ -83,14 +82,14 @@ def integrity_check(db, arg, quick: bool) -> list[str]:
 
 def _check_table(db, table, quick: bool, report) -> None:
     from . import index as index_ops
-    from .rowwriter import RowWriter
+    from .rowwriter import STRICT_TYPES, RowWriter
     name = table.name
     columns = table.columns
     checks = RowWriter.get(db, table, Runtime(db), None).checks if table.checks else []
     strict = {}
     if table.strict:
         for i, c in enumerate(columns):
-            want = _STRICT_NAMES.get((c.declared_type or "").upper())
+            want = STRICT_TYPES.get((c.declared_type or "").upper())
             if want is not None and i != table.rowid_alias:
                 strict[i] = ((c.declared_type or "").upper(), want)
     indexes = [] if quick else [(idx, index_ops.IndexKeys(db, table, idx)) for idx in reversed(table.indexes)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cmp_to_key
 from typing import Callable, Iterable, Iterator
 
-from .values import sort_key
+from .values import real_as_numeric, sort_key
 
 
 class Operator:
@@ -46,11 +46,9 @@ class RowidSeek:
         if k is None:
             return ()
         if not isinstance(k, int):
-            # A real names a rowid when it converts exactly and lies strictly
-            # inside the 64-bit range (sqlite3VdbeIntegerAffinity).
-            if isinstance(k, float) and k.is_integer() and -2**63 < k < 2**63:
-                k = int(k)
-            else:
+            if isinstance(k, float):
+                k = real_as_numeric(k)      # exact and strictly inside the 64-bit range
+            if not isinstance(k, int):
                 return ()
         r = self.lookup(k)
         return () if r is None else (r,)

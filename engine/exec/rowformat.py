@@ -23,16 +23,14 @@ from __future__ import annotations
 
 from ..storage import btree
 from ..storage.record import decode_record, encode_record
-from .values import REAL, apply_affinity
+from .values import REAL, apply_affinity, real_as_numeric
 
 
 def store_real(v):
     """How a REAL-affinity value is stored in a record: an integral float
     within the 64-bit range as an integer (sqlite3's MakeRecord does this
     to save space; it reads back as a float)."""
-    if type(v) is float and v.is_integer() and -9223372036854775808.0 < v < 9223372036854775808.0:
-        return int(v)
-    return v
+    return real_as_numeric(v) if type(v) is float else v
 
 
 def settle_generated(row: list, generated, columns) -> None:
@@ -67,6 +65,7 @@ class RowFormat:
             self.key = None
             self.nkey = 0
             self.stored = [i for i in range(self.ncols) if i not in virtual]
+        self.in_order = self.stored == list(range(self.ncols))    # record = columns in table order
         self.reals = [i for i, c in enumerate(columns) if c.affinity == REAL]
         self.virtual = []
         if virtual:
@@ -87,7 +86,7 @@ class RowFormat:
         virtual = self.virtual
         stored = self.stored
         columns = self.table.columns
-        plain = not virtual and stored == list(range(ncols))
+        plain = not virtual and self.in_order
         fmt = self
 
         def decode(handle, vals):
@@ -198,7 +197,7 @@ class RowFormat:
             vals[self.table.rowid_alias] = None
         for i in self.reals:
             vals[i] = store_real(vals[i])
-        if self.stored == list(range(self.ncols)):
+        if self.in_order:
             return vals
         return [vals[i] for i in self.stored]
 

@@ -32,7 +32,7 @@ def constraint_error(message: str, code: int, mode: str) -> ConstraintError:
     return err
 
 
-_STRICT_TYPES = {"INT": "integer", "INTEGER": "integer", "REAL": "real", "TEXT": "text", "BLOB": "blob"}
+STRICT_TYPES = {"INT": "integer", "INTEGER": "integer", "REAL": "real", "TEXT": "text", "BLOB": "blob"}
 _ROWID = object()     # the rowid's place in the order of uniqueness checks
 
 
@@ -130,7 +130,7 @@ class RowWriter:
             if v is None or (c.generated is not None and not (generated and c.generated_stored)):
                 continue
             t = (c.declared_type or "").upper()
-            want = _STRICT_TYPES.get(t)
+            want = STRICT_TYPES.get(t)
             if want is None:
                 continue  # ANY
             got = typeof(v)
@@ -352,12 +352,9 @@ def new_rowid(db, table) -> int:
 
 def as_rowid(v):
     """An explicit rowid value after INTEGER affinity; raise on non-integers."""
-    v = apply_affinity(v, INTEGER)
+    v = apply_affinity(v, INTEGER)     # a real converts only when exact and inside the range
     if isinstance(v, int):
         return v
-    # The ends of the range stay reals, as in sqlite3VdbeIntegerAffinity.
-    if isinstance(v, float) and v.is_integer() and -2**63 < v < 2**63:
-        return int(v)
     raise MismatchError("datatype mismatch")
 
 

@@ -195,8 +195,10 @@ def cast_numeric(value):
     return n
 
 
-def _real_as_numeric(f: float):
-    """A real that is an exact 64-bit integer becomes that integer."""
+def real_as_numeric(f: float):
+    """A real that is an exact 64-bit integer strictly inside the range
+    becomes that integer (sqlite3VdbeIntegerAffinity: -2^63 and 2^63 as
+    reals stay reals)."""
     if f.is_integer() and -9.223372036854775e18 <= f <= 9.223372036854775e18:
         return int(f)
     return f
@@ -239,7 +241,7 @@ def apply_affinity(value, aff: str):
     if aff == REAL:
         return float(value)
     if isinstance(value, float):
-        return _real_as_numeric(value)
+        return real_as_numeric(value)
     return value
 
 

@@ -16,6 +16,7 @@ from ..errors import SQLError
 from ..exec import operators as op
 from ..exec.aggregates import is_aggregate_call
 from ..exec.expr import ExprCompiler, Slot, walk
+from ..exec.index import _plain_column
 from ..exec.values import NONE, REAL, collation_key_function, equality_key, numeric_affinity_for_compare
 from ..names import fold
 from ..sql import ast
@@ -446,7 +447,7 @@ class Planner(SourcePlanning, JoinPlanning, GroupPlanning):
         first, _term = order_terms[0]
         table, i = column_of(results[first][0] if isinstance(first, int) else first)
         if table is not None and len(scope.sources) == 1:
-            led = {index_ops_leading(table, idx) for idx in table.indexes}
+            led = {_plain_column(table, idx.columns[0]) for idx in table.indexes}
             if (i is not None and i == table.rowid_alias) or i in led:
                 return []
         if isinstance(first, ast.Column) and first.name.lower() in ("rowid", "oid", "_rowid_") \
@@ -626,12 +627,6 @@ def _from_names(item) -> set:
     if isinstance(item, ast.SubqueryRef) and item.alias:
         return {fold(item.alias)}
     return set()
-
-
-def index_ops_leading(table, idx):
-    """The table column an index starts with (None for an expression)."""
-    from ..exec.index import _plain_column
-    return _plain_column(table, idx.columns[0])
 
 
 def _integral_real_as_int(fn):

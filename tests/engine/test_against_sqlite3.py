@@ -8,7 +8,6 @@ message.  Expectations are never written here: sqlite3 produces them.
 
 import pytest
 
-from targets import open_target
 from targets.compare import compare
 
 EXPRESSIONS = [
@@ -169,15 +168,6 @@ SCRIPTS = [
     """COMMIT""",
     """BEGIN; BEGIN""",
 ]
-
-
-@pytest.fixture(scope="module")
-def pair():
-    engine = open_target("engine")
-    oracle = open_target("sqlite3")
-    yield engine, oracle
-    engine.close()
-    oracle.close()
 
 
 def _check(pair, sql):

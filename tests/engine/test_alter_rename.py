@@ -8,7 +8,6 @@ written here: sqlite3 produces them.
 
 import pytest
 
-from targets import open_target
 from targets.compare import compare
 
 T12 = ["CREATE TABLE t1(c0, c1)", "CREATE TABLE t2(c0, c2)"]
@@ -144,15 +143,6 @@ CASES = [
     (T12 + ["CREATE INDEX i2 ON t2(c0)", "CREATE VIEW v AS SELECT t2.c0 FROM t2",
             "CREATE TRIGGER tr AFTER INSERT ON t2 BEGIN UPDATE t2 SET c0 = 1; END"], "ALTER TABLE t2 RENAME TO t9"),
 ]
-
-
-@pytest.fixture(scope="module")
-def pair():
-    engine = open_target("engine")
-    oracle = open_target("sqlite3")
-    yield engine, oracle
-    engine.close()
-    oracle.close()
 
 
 SCHEMA = ("SELECT type, name, tbl_name, sql FROM sqlite_schema "
